@@ -1,0 +1,90 @@
+"""What the bot keeps about members, behind an interface any database can implement.
+
+Callers depend only on `Storage`, `LinkedAccount` and `StorageError`; the SQLite file
+database is one implementation, and a server database can be another.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message names the file and what the operator should do."""
+
+
+@dataclass(frozen=True)
+class LinkedAccount:
+    """A Discord member's link to a RetroAchievements account.
+
+    `ra_ulid` is the stable key of the RA account; `ra_name` is its display name when last seen.
+    `linked_at` is timezone-aware (UTC).
+    """
+
+    discord_user_id: int
+    ra_ulid: str
+    ra_name: str
+    linked_at: datetime
+
+
+def check_link_fields(ra_ulid: str, ra_name: str) -> None:
+    """Raise ValueError unless `ra_ulid` is a ULID and `ra_name` is not blank."""
+    if not RA_ULID_PATTERN.fullmatch(ra_ulid):
+        raise ValueError(f"not a RetroAchievements ULID (26 characters 0-9, A-Z): {ra_ulid!r}")
+    if not ra_name.strip():
+        raise ValueError("a RetroAchievements name cannot be blank")
+
+
+class Storage(Protocol):
+    """Links, guild memberships and small settings; every acknowledged write is durable."""
+
+    async def open(self) -> None:
+        """Create or migrate the database and check it; raise StorageError if it cannot be used."""
+        ...
+
+    async def close(self) -> None:
+        """Release the database; calling it again does nothing."""
+        ...
+
+    async def link(
+        self, discord_user_id: int, ra_ulid: str, ra_name: str, guild_id: int | None
+    ) -> LinkedAccount:
+        """Link a member to an RA account, replacing their older link; join `guild_id` when given."""
+        ...
+
+    async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
+        """The member's link, if any."""
+        ...
+
+    async def unlink(self, discord_user_id: int) -> bool:
+        """Forget the member everywhere (link and memberships); True if anything was deleted."""
+        ...
+
+    async def record_member(self, guild_id: int, discord_user_id: int) -> None:
+        """Note that the member used the bot in the guild; idempotent and cheap."""
+        ...
+
+    async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
+        """Follow a rename on RetroAchievements for every link to this account."""
+        ...
+
+    async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
+        """Linked members of the guild, ordered by RA name (case-insensitive)."""
+        ...
+
+    async def search_guild_links(self, guild_id: int, text: str, limit: int = 25) -> list[LinkedAccount]:
+        """Linked members of the guild whose RA name contains `text` (any case), prefix matches first."""
+        ...
+
+    async def get_meta(self, key: str) -> str | None:
+        """A small stored value, if set."""
+        ...
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a small value under `key`, replacing any older one."""
+        ...
