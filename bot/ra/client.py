@@ -1,0 +1,383 @@
+"""The RetroAchievements web API client: cache -> single flight -> rate limiter -> HTTP.
+
+Every HTTP attempt (retries included) waits for the rate limiter. Failures map onto `bot.errors`:
+401 -> RAConfigurationError and 422/414 -> RAInvalidRequest (never retried); 429 -> wait for
+`Retry-After` (seconds or an HTTP date; else backoff) and retry, then RARateLimited; 5xx, 408,
+timeouts, dropped connections and a 2xx body that is not JSON (an HTML page from a proxy, a
+truncated answer) -> retry with exponential backoff and full jitter, then RAUnavailable. JSON of
+the wrong shape is not retried (the same server would send the same shape): RAUnavailable at once.
+
+The API key travels as the query parameter `y`. Nothing here logs a URL or lets an aiohttp
+exception (whose text holds the URL) escape or become the cause or context of an error we raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import aiohttp
+
+from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.ra.cache import TTLCache
+from bot.ra.models import (
+    GameInfo,
+    GameProgress,
+    ResponseShapeError,
+    UserProfile,
+    parse_game,
+    parse_user_profile,
+    parse_user_progress,
+)
+from bot.ra.ratelimit import TokenBucket
+from bot.secret import Secret
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+USER_PROGRESS = "API_GetUserProgress"
+GAME = "API_GetGame"
+USER_PROFILE = "API_GetUserProfile"
+_USER = re.compile(r"[A-Za-z0-9]{2,20}|[0-9A-Z]{26}")
+_RETRY_STATUSES = frozenset({408, 425})
+
+
+@dataclass(frozen=True)
+class RAClientOptions:
+    base_url: str
+    api_key: Secret
+    username: str | None = None
+    timeout_seconds: float = 15.0
+    max_retries: int = 3
+    retry_base_seconds: float = 0.5
+    retry_cap_seconds: float = 8.0
+    max_retry_after_seconds: float = 30.0
+    requests_per_second: float = 3.0
+    burst: int = 6
+    ids_per_request: int = 100
+    cache_game_seconds: float = 21600.0
+    cache_profile_seconds: float = 60.0
+    cache_progress_seconds: float = 60.0
+    user_agent: str = "RAProgressBot/0.1 (+Discord bot)"
+
+
+@dataclass
+class _Failure:
+    """Why one HTTP attempt failed in a way worth retrying."""
+
+    reason: str
+    rate_limited: bool = False
+    retry_after: float | None = None
+
+
+@dataclass
+class RAClientStats:
+    """Counters for tests and benchmarks; cache and rate-limit figures are read live."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    _caches: tuple[TTLCache[Any, Any], ...] = field(default=(), repr=False)
+    _limiter: TokenBucket | None = field(default=None, repr=False)
+
+    @property
+    def upstream_requests(self) -> int:
+        return sum(self.requests.values())
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(c.hits + c.coalesced for c in self._caches)
+
+    @property
+    def cache_misses(self) -> int:
+        return sum(c.misses for c in self._caches)
+
+    @property
+    def rate_limit_waits(self) -> int:
+        return self._limiter.waits if self._limiter else 0
+
+    @property
+    def rate_limit_wait_seconds(self) -> float:
+        return self._limiter.total_wait_seconds if self._limiter else 0.0
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests),
+            "upstream_requests": self.upstream_requests,
+            "retries": self.retries,
+            "cache_hits": self.cache_hits,
+            "cache_misses": self.cache_misses,
+            "rate_limit_waits": self.rate_limit_waits,
+            "rate_limit_wait_seconds": self.rate_limit_wait_seconds,
+        }
+
+
+class RAClient:
+    """One per bot. Owns its aiohttp session unless given one; `await close()` at shutdown."""
+
+    def __init__(self, options: RAClientOptions, session: aiohttp.ClientSession | None = None) -> None:
+        self._options = options
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = aiohttp.ClientTimeout(total=options.timeout_seconds)
+        self._limiter = TokenBucket(options.requests_per_second, options.burst)
+        self._progress_cache: TTLCache[tuple[str, tuple[int, ...]], dict[int, GameProgress] | None] = (
+            TTLCache()
+        )
+        self._game_cache: TTLCache[int, GameInfo | None] = TTLCache()
+        self._profile_cache: TTLCache[str, UserProfile | None] = TTLCache()
+        self._random = random.Random()
+        self.stats = RAClientStats(
+            _caches=(self._progress_cache, self._game_cache, self._profile_cache), _limiter=self._limiter
+        )
+
+    def __repr__(self) -> str:
+        return f"RAClient(base_url={self._options.base_url!r}, username={self._options.username!r})"
+
+    async def __aenter__(self) -> RAClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session if this client created it."""
+        if self._owns_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    # -- public calls -------------------------------------------------------------------------
+
+    async def get_user_progress(self, user: str, game_ids: Sequence[int]) -> dict[int, GameProgress]:
+        """Progress per game, in the order asked (duplicates once; IDs < 1 dropped, as the server does).
+
+        Raises UserNotFound when RetroAchievements answers `[]`. No IDs: `{}` without a request.
+        """
+        _check_user(user)
+        ids = list(dict.fromkeys(i for i in game_ids if i > 0))
+        if not ids:
+            return {}
+        size = max(1, self._options.ids_per_request)
+        chunks = [tuple(ids[n : n + size]) for n in range(0, len(ids), size)]
+        parts = await asyncio.gather(*(self._progress_chunk(user, chunk) for chunk in chunks))
+        merged: dict[int, GameProgress] = {}
+        for part in parts:
+            if part is None:
+                raise UserNotFound(user)
+            merged.update(part)
+        return {game_id: merged[game_id] for game_id in ids if game_id in merged}
+
+    async def get_game(self, game_id: int) -> GameInfo | None:
+        """A game's title, console and icon; None when RetroAchievements has no such game."""
+        if game_id < 1:
+            return None
+
+        async def load() -> GameInfo | None:
+            data = await self._get_json(GAME, {"i": str(game_id)})
+            return _parse(lambda: parse_game(game_id, data), GAME)
+
+        return await self._game_cache.get_or_load(game_id, load, self._options.cache_game_seconds)
+
+    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
+        """Several games at once (concurrently; the rate limiter paces the requests)."""
+        ids = list(dict.fromkeys(game_ids))
+        infos = await asyncio.gather(*(self.get_game(game_id) for game_id in ids))
+        return dict(zip(ids, infos, strict=True))
+
+    async def get_user_profile(self, user: str) -> UserProfile:
+        """A user's canonical name, ULID, avatar and points. Raises UserNotFound (404 or `[]`)."""
+        _check_user(user)
+
+        async def load() -> UserProfile | None:
+            data = await self._get_json(USER_PROFILE, {"u": user}, not_found_is_answer=True)
+            return _parse(lambda: parse_user_profile(data), USER_PROFILE)
+
+        profile = await self._profile_cache.get_or_load(
+            user.lower(), load, self._options.cache_profile_seconds
+        )
+        if profile is None:
+            raise UserNotFound(user)
+        return profile
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _progress_chunk(self, user: str, chunk: tuple[int, ...]) -> dict[int, GameProgress] | None:
+        async def load() -> dict[int, GameProgress] | None:
+            data = await self._get_json(USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))})
+            return _parse(lambda: parse_user_progress(data), USER_PROGRESS)
+
+        return await self._progress_cache.get_or_load(
+            (user.lower(), chunk), load, self._options.cache_progress_seconds
+        )
+
+    def _session_for_requests(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, headers={"User-Agent": self._options.user_agent}
+            )
+        return self._session
+
+    def _url(self, endpoint: str) -> str:
+        return f"{self._options.base_url.rstrip('/')}/API/{endpoint}.php"
+
+    def _params(self, params: dict[str, str]) -> dict[str, str]:
+        full = {"y": self._options.api_key.reveal(), **params}
+        if self._options.username:
+            full["z"] = self._options.username
+        return full
+
+    async def _get_json(
+        self, endpoint: str, params: dict[str, str], *, not_found_is_answer: bool = False
+    ) -> object:
+        """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error."""
+        attempts = self._options.max_retries + 1
+        failure = _Failure("no attempt made")
+        for attempt in range(1, attempts + 1):
+            if attempt > 1:
+                self.stats.retries += 1
+                await asyncio.sleep(self._retry_delay(failure, attempt - 1))
+            await self._limiter.acquire()
+            self.stats.requests[endpoint] += 1
+            result = await self._attempt(endpoint, params, attempt, not_found_is_answer)
+            if not isinstance(result, _Failure):
+                return result.value
+            failure = result
+            limit = self._options.max_retry_after_seconds
+            if failure.rate_limited and failure.retry_after is not None and failure.retry_after > limit:
+                log.warning("%s: asked to wait %.0f s, giving up", endpoint, failure.retry_after)
+                raise RARateLimited()
+        if failure.rate_limited:
+            raise RARateLimited()
+        raise RAUnavailable(f"{endpoint}: {failure.reason} after {attempts} attempt(s)")
+
+    def _retry_delay(self, failure: _Failure, retry_number: int) -> float:
+        if failure.retry_after is not None:
+            return failure.retry_after
+        options = self._options
+        ceiling = min(options.retry_cap_seconds, options.retry_base_seconds * 2 ** (retry_number - 1))
+        return self._random.uniform(0.0, max(0.0, ceiling))
+
+    async def _attempt(
+        self, endpoint: str, params: dict[str, str], attempt: int, not_found_is_answer: bool
+    ) -> _Answer | _Failure:
+        """One HTTP attempt. Transport errors are turned into values here, never re-raised."""
+        try:
+            async with self._session_for_requests().get(
+                self._url(endpoint),
+                params=self._params(params),
+                timeout=self._timeout,
+                headers={"User-Agent": self._options.user_agent},
+            ) as response:
+                status = response.status
+                body = await response.read()
+                retry_after = response.headers.get("Retry-After")
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            return self._log_failure(endpoint, attempt, _Failure("timed out"))
+        except (aiohttp.ClientError, OSError) as exc:
+            return self._log_failure(endpoint, attempt, _Failure(f"connection failed ({type(exc).__name__})"))
+        log.debug("%s: HTTP %d (attempt %d)", endpoint, status, attempt)
+        return self._interpret(endpoint, attempt, status, body, retry_after, not_found_is_answer)
+
+    def _interpret(
+        self,
+        endpoint: str,
+        attempt: int,
+        status: int,
+        body: bytes,
+        retry_after: str | None,
+        not_found_is_answer: bool,
+    ) -> _Answer | _Failure:
+        if 200 <= status < 300 or (status == 404 and not_found_is_answer):
+            decoded = _decode_json(body)
+            if decoded is not None:
+                return decoded
+            if status == 404:
+                raise RAUnavailable(f"{endpoint}: HTTP 404 without a JSON answer")
+            return self._log_failure(endpoint, attempt, _Failure(f"HTTP {status} with a body not JSON"))
+        if status == 401:
+            log.error("%s: HTTP 401, RetroAchievements refused the API key", endpoint)
+            raise RAConfigurationError()
+        if status in (414, 422):
+            raise RAInvalidRequest(f"{endpoint}: HTTP {status} {self._server_message(body)}".rstrip())
+        if status == 429:
+            failure = _Failure("HTTP 429", rate_limited=True, retry_after=parse_retry_after(retry_after))
+            return self._log_failure(endpoint, attempt, failure)
+        if status >= 500 or status in _RETRY_STATUSES:
+            return self._log_failure(endpoint, attempt, _Failure(f"HTTP {status}"))
+        raise RAUnavailable(f"{endpoint}: unexpected HTTP {status}")
+
+    def _server_message(self, body: bytes) -> str:
+        """The `message` of a JSON error body, short and with the key scrubbed, or ''."""
+        decoded = _decode_json(body)
+        message = decoded.value.get("message") if decoded and isinstance(decoded.value, dict) else None
+        if not isinstance(message, str):
+            return ""
+        return message.replace(self._options.api_key.reveal(), "********")[:200]
+
+    @staticmethod
+    def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
+        log.warning("%s: %s (attempt %d)", endpoint, failure.reason, attempt)
+        return failure
+
+
+@dataclass(frozen=True)
+class _Answer:
+    value: object
+
+
+def _decode_json(body: bytes) -> _Answer | None:
+    try:
+        return _Answer(json.loads(body.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _parse(parse: Callable[[], T], endpoint: str) -> T:
+    """Run a parser; an answer of the wrong shape becomes RAUnavailable (no retry)."""
+    try:
+        return parse()
+    except ResponseShapeError as exc:
+        reason = str(exc)
+    log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
+    raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
+
+
+def _check_user(user: str) -> None:
+    """Refuse names the server would answer with 422, before spending a request."""
+    if not _USER.fullmatch(user):
+        raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
+
+
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a Retry-After header: a number of seconds or an HTTP date; None if neither."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - now()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+__all__ = [
+    "RAClient",
+    "RAClientOptions",
+    "RAClientStats",
+    "parse_retry_after",
+]
