@@ -18,6 +18,7 @@ from bot.secret import Secret
 T = TypeVar("T")
 
 DEFAULT_RA_BASE_URL = "https://retroachievements.org"
+MAX_PAGINATOR_SECONDS = 840.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _USERNAME = re.compile(r"^[A-Za-z0-9]{2,20}$")
 
@@ -147,7 +148,12 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
             "PROGRESS_COOLDOWN_SECONDS", _non_negative_float, 5.0, "use a number of seconds, 0 or more"
         ),
         max_games=count("MAX_GAMES", 50, 1, 50),
-        paginator_timeout_seconds=positive("PAGINATOR_TIMEOUT_SECONDS", 300.0),
+        paginator_timeout_seconds=read(
+            "PAGINATOR_TIMEOUT_SECONDS",
+            _float_between(1.0, MAX_PAGINATOR_SECONDS),
+            300.0,
+            f"use a number of seconds from 1 to {MAX_PAGINATOR_SECONDS:.0f} (Discord's answer tokens last 15 minutes)",
+        ),
         discord_api_url=read("DISCORD_API_URL", _http_url, None, "use an http(s) URL"),
         discord_gateway_url=read("DISCORD_GATEWAY_URL", _ws_url, None, "use a ws(s) URL"),
     )
@@ -190,6 +196,16 @@ def _non_negative_float(raw: str) -> float:
     if not value >= 0 or value == float("inf"):
         raise ValueError(raw)
     return value
+
+
+def _float_between(low: float, high: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not low <= value <= high:
+            raise ValueError(raw)
+        return value
+
+    return parse
 
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
