@@ -152,7 +152,8 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
             "PAGINATOR_TIMEOUT_SECONDS",
             _float_between(1.0, MAX_PAGINATOR_SECONDS),
             300.0,
-            f"use a number of seconds from 1 to {MAX_PAGINATOR_SECONDS:.0f} (Discord's answer tokens last 15 minutes)",
+            f"use a number of seconds from 1 to {MAX_PAGINATOR_SECONDS:.0f} "
+            "(Discord's answer tokens last 15 minutes)",
         ),
         discord_api_url=read("DISCORD_API_URL", _http_url, None, "use an http(s) URL"),
         discord_gateway_url=read("DISCORD_GATEWAY_URL", _ws_url, None, "use a ws(s) URL"),

@@ -57,7 +57,13 @@ def test_game_lists(raw: str, expected: list[int]) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "named"),
-    [("1, abc", "`abc`"), ("0", "`0`"), ("-5", "`-5`"), ("99999999999", "`99999999999`"), ("１２", "`１２`")],
+    [
+        ("1, abc", "`abc`"),
+        ("0", "`0`"),
+        ("-5", "`-5`"),
+        ("99999999999", "`99999999999`"),
+        ("\uff11\uff12", "`\uff11\uff12`"),
+    ],
 )
 def test_refused_game_names_the_offending_part(raw: str, named: str) -> None:
     with pytest.raises(InvalidInput) as refused:

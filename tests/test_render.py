@@ -13,7 +13,9 @@ SONIC = GameInfo(1, "Sonic the Hedgehog", "Genesis/Mega Drive", "/Images/085573.
 PLAYER = UserProfile("MaxMilyin", "00003EMFWR7XB8SDPEHB3K56ZQ", "/UserPic/MaxMilyin.png", 0, 0, 0)
 
 
-def progress(game_id: int, possible: int, score: int, achieved: int, got: int, hc: int, hc_got: int) -> GameProgress:
+def progress(
+    game_id: int, possible: int, score: int, achieved: int, got: int, hc: int, hc_got: int
+) -> GameProgress:
     return GameProgress(game_id, possible, score, achieved, got, hc, hc_got)
 
 
@@ -36,7 +38,8 @@ def test_bar_fills_in_proportion_rounded_down(done: int, total: int, expected: s
 def test_mastered_game_block() -> None:
     entry = GameEntry(1, SONIC, progress(1, 23, 251, 23, 251, 23, 251))
     assert game_block(entry) == (
-        "**[Sonic the Hedgehog](https://retroachievements.org/game/1)** · Genesis/Mega Drive · **👑 Mastered**\n"
+        "**[Sonic the Hedgehog](https://retroachievements.org/game/1)** · Genesis/Mega Drive"
+        " · **👑 Mastered**\n"
         "`Softcore ██████████` 100% · 23/23 · 251/251 pts\n"
         "`Hardcore ██████████` 100% · 23/23 · 251/251 pts"
     )
@@ -76,7 +79,9 @@ def test_titles_cannot_break_markdown_or_links() -> None:
 
 def test_summary_and_pages() -> None:
     entries = tuple(
-        GameEntry(i, GameInfo(i, f"Game {i}", "NES", None), progress(i, 10, 100, 10, 100, 10 if i % 2 else 5, 50))
+        GameEntry(
+            i, GameInfo(i, f"Game {i}", "NES", None), progress(i, 10, 100, 10, 100, 10 if i % 2 else 5, 50)
+        )
         for i in range(1, 24)
     )
     pages = render_progress(ProgressReport(PLAYER, entries))

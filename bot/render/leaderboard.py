@@ -36,7 +36,11 @@ def render_leaderboard(board: Leaderboard, server_name: str, invoker_id: int) ->
         if notes:
             embed.add_field(name="Note", value=notes, inline=False)
         embed.set_footer(
-            text=page_footer(f"{FOOTER} · {len(board.rows)} members ranked", number, len(chunks))
+            text=page_footer(
+                f"{FOOTER} · {len(board.rows)} member{'s' if len(board.rows) != 1 else ''} ranked",
+                number,
+                len(chunks),
+            )
         )
         pages.append(embed)
     return pages

@@ -1,0 +1,75 @@
+"""The one place that turns every app-command failure into a short, clear, private answer."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.errors import BotError, OnCooldown, RAConfigurationError, RAError
+
+log = logging.getLogger(__name__)
+
+# Discord's codes for an interaction or webhook token that is no longer usable.
+EXPIRED_CODES = frozenset({10062, 10015, 50027})
+
+
+def message_for(error: Exception) -> str | None:
+    """The member-facing message for an error, or None for an unexpected one."""
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return OnCooldown(error.retry_after).user_message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server, not in direct messages."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return "The bot lacks permissions here: " + ", ".join(error.missing_permissions) + "."
+    if isinstance(error, BotError):
+        return error.user_message
+    return None
+
+
+def is_expired(error: BaseException) -> bool:
+    return isinstance(error, discord.HTTPException) and error.code in EXPIRED_CODES
+
+
+async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    original: BaseException = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if is_expired(original):
+        log.info("Interaction %s expired before the bot answered", interaction.id)
+        return
+    message = message_for(original) if isinstance(original, Exception) else None
+    if message is None:
+        error_id = secrets.token_hex(4)
+        log.error("Unexpected error %s in /%s", error_id, _command_name(interaction), exc_info=original)
+        message = (
+            f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
+            "if it keeps happening, give that id to the bot's operator."
+        )
+    elif isinstance(original, RAConfigurationError):
+        log.error("RetroAchievements refused the API key: set a valid RA_API_KEY")
+    elif isinstance(original, RAError):
+        log.warning("/%s: %s", _command_name(interaction), original)
+    await send_error(interaction, message)
+
+
+async def send_error(interaction: discord.Interaction, message: str) -> None:
+    """Answers privately, whatever state the interaction's response is in."""
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(message, ephemeral=True)
+            return
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            # A public "thinking…" message would turn the first followup public: remove it first.
+            await interaction.delete_original_response()
+        await interaction.followup.send(message, ephemeral=True)
+    except discord.HTTPException as failure:
+        if is_expired(failure):
+            log.info("Interaction %s expired before its error could be shown", interaction.id)
+        else:
+            log.warning("Could not send an error message: %s %s", failure.status, failure.text)
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return command.qualified_name if command is not None else "unknown"

@@ -1,0 +1,116 @@
+"""Assembles the data of replies from the RetroAchievements client: profiles, progress and game details."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from bot.errors import RAConfigurationError, RAError, UserNotFound
+from bot.ra.client import RAClient
+from bot.ra.models import GameProgress, UserProfile
+from bot.reports import (
+    BoardRow,
+    ComparedGame,
+    Comparison,
+    GameEntry,
+    Leaderboard,
+    PlayerResult,
+    ProgressReport,
+    rank_key,
+)
+from bot.storage import LinkedAccount
+
+ProgressCallback = Callable[[int, int], None]
+
+
+async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence[int]) -> ProgressReport:
+    """Profile, progress and game details (cached for hours) are asked for at once."""
+    profile, progress, infos = await asyncio.gather(
+        client.get_user_profile(user), client.get_user_progress(user, game_ids), client.get_games(game_ids)
+    )
+    entries = tuple(
+        GameEntry(
+            game_id=game_id, info=infos.get(game_id), progress=progress.get(game_id) or nothing(game_id)
+        )
+        for game_id in game_ids
+    )
+    return ProgressReport(profile=profile, entries=entries)
+
+
+async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Sequence[int]) -> Comparison:
+    """Every player's progress on every game; players RetroAchievements does not know are listed apart."""
+
+    async def one(user: str) -> tuple[UserProfile, dict[int, GameProgress]] | None:
+        try:
+            profile, progress = await asyncio.gather(
+                client.get_user_profile(user), client.get_user_progress(user, game_ids)
+            )
+        except UserNotFound:
+            return None
+        return profile, progress
+
+    found, infos = await asyncio.gather(asyncio.gather(*(one(u) for u in users)), client.get_games(game_ids))
+    players = [result for result in found if result is not None]
+    missing = tuple(user for user, result in zip(users, found, strict=True) if result is None)
+    games = tuple(
+        ComparedGame(
+            game_id=game_id,
+            info=infos.get(game_id),
+            results=tuple(
+                sorted(
+                    (
+                        PlayerResult(p.user, progress.get(game_id) or nothing(game_id))
+                        for p, progress in players
+                    ),
+                    key=lambda r: (*rank_key(r.progress), r.name.lower()),
+                )
+            ),
+        )
+        for game_id in game_ids
+    )
+    return Comparison(players=tuple(p for p, _ in players), missing=missing, games=games)
+
+
+async def gather_leaderboard(
+    client: RAClient,
+    links: Sequence[LinkedAccount],
+    game_id: int,
+    *,
+    concurrency: int,
+    on_progress: ProgressCallback | None = None,
+) -> Leaderboard:
+    """Every linked member's progress on one game, ranked. Bounded concurrency; failures are counted."""
+    limit = asyncio.Semaphore(concurrency)
+    done = 0
+    gone = 0
+    unchecked = 0
+    rows: list[BoardRow] = []
+
+    async def one(link: LinkedAccount) -> None:
+        nonlocal done, gone, unchecked
+        async with limit:
+            try:
+                progress = await client.get_user_progress(link.ra_ulid, [game_id])
+            except UserNotFound:
+                gone += 1
+            except RAConfigurationError:
+                raise
+            except RAError:
+                unchecked += 1
+            else:
+                rows.append(
+                    BoardRow(link.discord_user_id, link.ra_name, progress.get(game_id) or nothing(game_id))
+                )
+            done += 1
+            if on_progress is not None:
+                on_progress(done, len(links))
+
+    info, _ = await asyncio.gather(client.get_game(game_id), asyncio.gather(*(one(link) for link in links)))
+    if links and unchecked == len(links):
+        raise RAError("RetroAchievements is not answering right now. Please try again in a minute.")
+    rows.sort(key=lambda r: (*rank_key(r.progress), r.ra_name.lower(), r.discord_user_id))
+    return Leaderboard(game_id=game_id, info=info, rows=tuple(rows), accounts_gone=gone, unchecked=unchecked)
+
+
+def nothing(game_id: int) -> GameProgress:
+    return GameProgress(game_id, 0, 0, 0, 0, 0, 0)

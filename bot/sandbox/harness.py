@@ -1,0 +1,173 @@
+"""The real bot, started through its real startup code, against the fake Discord and fake RetroAchievements.
+
+Used by the end-to-end tests, by `python -m bot --demo` and by the benchmarks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+
+from bot.app import ProgressBot, create_bot, run_bot
+from bot.config import Settings, settings_from_mapping
+from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
+from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
+
+SANDBOX_API_KEY = "SandboxKey00000000000000000000ab"
+DEFAULT_MEMBER_ID = 200000000000000001
+DEFAULT_GUILD_ID = 300000000000000001
+
+
+@dataclass
+class Sandbox:
+    discord: FakeDiscord
+    ra: FakeRA
+    bot: ProgressBot
+    settings: Settings
+
+    async def command(
+        self,
+        name: str,
+        options: Mapping[str, str] | None = None,
+        *,
+        user_id: int = DEFAULT_MEMBER_ID,
+        guild_id: int | None = DEFAULT_GUILD_ID,
+        member_name: str = "member",
+        **more_options: str,
+    ) -> FakeInteraction:
+        """Sends a slash command whose options are all strings, as a member would type it."""
+        payload = self.discord.slash_payload(
+            name,
+            string_options({**(options or {}), **more_options}),
+            user_id=user_id,
+            username=member_name,
+            guild_id=guild_id,
+        )
+        return await self.discord.send_interaction(payload)
+
+    async def ask(self, name: str, options: Mapping[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Sends a command and returns the message the member ends up seeing."""
+        interaction = await self.command(name, options, **kwargs)
+        return await final_answer(interaction)
+
+    async def autocomplete(
+        self,
+        name: str,
+        focused: str,
+        *,
+        user_id: int = DEFAULT_MEMBER_ID,
+        guild_id: int | None = DEFAULT_GUILD_ID,
+        **options: str,
+    ) -> list[dict[str, Any]]:
+        payload = self.discord.autocomplete_payload(
+            name, string_options(options), focused=focused, user_id=user_id, guild_id=guild_id
+        )
+        interaction = await self.discord.send_interaction(payload)
+        event = await interaction.wait_for(lambda e: e.kind == "callback")
+        choices: list[dict[str, Any]] = event.body["data"]["choices"]
+        return choices
+
+    async def click(
+        self, message: dict[str, Any], label: str, *, user_id: int = DEFAULT_MEMBER_ID
+    ) -> FakeInteraction:
+        """Presses the button with this label on a message the fake holds."""
+        custom_id = button_id(message, label)
+        payload = self.discord.component_payload(
+            self.discord.messages[message["id"]], custom_id, user_id=user_id
+        )
+        return await self.discord.send_interaction(payload)
+
+
+def string_options(options: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [{"name": key, "type": 3, "value": value} for key, value in options.items()]
+
+
+def button_id(message: dict[str, Any], label: str) -> str:
+    for row in message.get("components", []):
+        for component in row.get("components", []):
+            if component.get("label") == label:
+                return str(component["custom_id"])
+    raise LookupError(f"no button labelled {label!r}")
+
+
+async def final_answer(interaction: FakeInteraction, wait_seconds: float = 10.0) -> dict[str, Any]:
+    """The message a member ends up seeing: a reply, an error followup, or an edit that shows embeds."""
+
+    def settled(event: Any) -> bool:
+        if event.kind == "callback":
+            return bool(event.body.get("type") in (4, 7, 8))
+        if event.kind == "followup":
+            return True
+        return event.kind == "edit_original" and bool(event.body.get("embeds"))
+
+    await interaction.wait_for(settled, timeout=wait_seconds)
+    if interaction.followups:
+        return interaction.followups[-1]
+    if interaction.original is not None:
+        return interaction.original
+    callback = next(e for e in reversed(interaction.events) if e.kind == "callback")
+    data: dict[str, Any] = callback.body.get("data", {})
+    return data
+
+
+@contextlib.asynccontextmanager
+async def running_sandbox(
+    dataset: Dataset | None = None,
+    *,
+    data_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    ra_delay: float = 0.0,
+) -> AsyncIterator[Sandbox]:
+    """Starts both fakes and the bot; stops all three and restores discord.py's addresses afterwards."""
+    saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+    fake_ra = FakeRA(dataset or demo_dataset(), api_key=SANDBOX_API_KEY, delay=ra_delay)
+    fake_discord = FakeDiscord()
+    with contextlib.ExitStack() as stack:
+        folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ra-bot-")))
+        await fake_ra.start()
+        await fake_discord.start()
+        try:
+            settings = settings_from_mapping(
+                {
+                    "DISCORD_TOKEN": fake_discord.bot_token,
+                    "RA_API_KEY": SANDBOX_API_KEY,
+                    "RA_BASE_URL": fake_ra.base_url,
+                    "DISCORD_API_URL": fake_discord.api_url,
+                    "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+                    "DATA_DIR": str(folder),
+                    "RA_REQUESTS_PER_SECOND": "1000",
+                    "RA_BURST": "100",
+                    **(env or {}),
+                }
+            )
+            bot = create_bot(settings, guild_ready_timeout=0.01)
+            task = asyncio.create_task(run_bot(settings, bot))
+            await _until_ready(fake_discord, task)
+            try:
+                yield Sandbox(discord=fake_discord, ra=fake_ra, bot=bot, settings=settings)
+            finally:
+                await bot.close()
+                await task
+        finally:
+            await fake_discord.stop()
+            await fake_ra.stop()
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def _until_ready(fake_discord: FakeDiscord, bot_task: asyncio.Task[None]) -> None:
+    ready = asyncio.create_task(fake_discord.wait_until_ready(timeout=10.0))
+    done, _ = await asyncio.wait({ready, bot_task}, return_when=asyncio.FIRST_COMPLETED)
+    if bot_task in done:
+        ready.cancel()
+        bot_task.result()
+        raise RuntimeError("the bot stopped before it was ready")
+    ready.result()

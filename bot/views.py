@@ -1,0 +1,84 @@
+"""Previous/Next buttons over a list of embeds: only the member who asked may turn pages."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+log = logging.getLogger(__name__)
+
+NOT_YOURS = "Only the member who asked can turn these pages. Run the command yourself to get your own copy."
+
+
+class PageView(discord.ui.View):
+    """Shows one page at a time; the buttons go away when the view times out."""
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        if len(pages) < 2:
+            raise ValueError("a PageView needs at least two pages")
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.origin: discord.Interaction | None = None
+        self._sync_buttons()
+
+    @property
+    def current(self) -> discord.Embed:
+        return self.pages[self.index]
+
+    async def start(self, interaction: discord.Interaction) -> None:
+        """Puts the first page and the buttons on the (deferred) original response."""
+        self.origin = interaction
+        await interaction.edit_original_response(content=None, embed=self.current, view=self)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
+        await self._show(interaction, self.index - 1)
+
+    @discord.ui.button(label="1/1", style=discord.ButtonStyle.secondary, disabled=True)
+    async def position(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
+        await interaction.response.defer()
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
+        await self._show(interaction, self.index + 1)
+
+    async def _show(self, interaction: discord.Interaction, index: int) -> None:
+        self.index = max(0, min(index, len(self.pages) - 1))
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=self.current, view=self)
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index == len(self.pages) - 1
+        self.position.label = f"{self.index + 1}/{len(self.pages)}"
+
+    async def on_timeout(self) -> None:
+        if self.origin is None:
+            return
+        try:
+            await self.origin.edit_original_response(view=None)
+        except discord.HTTPException as error:
+            log.info("Could not remove expired page buttons: %s", error.text or error.status)
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PageView]
+    ) -> None:
+        log.exception("Page button failed", exc_info=error)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                "Those pages could not be turned. Run the command again.", ephemeral=True
+            )
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete choices from (label, value) pairs."""
+    return [discord.app_commands.Choice(name=label[:100], value=value) for label, value in pairs]

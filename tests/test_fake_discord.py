@@ -1,0 +1,658 @@
+"""End-to-end tests of the fake Discord, driven by a minimal plain discord.py Bot (not the project's bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+import yarl
+from discord import app_commands
+from discord.ext import commands
+from discord.gateway import DiscordWebSocket
+
+from bot.sandbox.fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction, InteractionEvent
+
+DEADLINE = 0.3
+FRUITS = ["apple", "apricot", "banana", "cherry"]
+
+Interaction = discord.Interaction[commands.Bot]
+
+
+@dataclass
+class Probe:
+    """What the test bot's commands observed (exceptions, codes) that the fake cannot see."""
+
+    outcomes: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+
+
+class PressView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Press", custom_id="press")
+    async def press(self, interaction: Interaction, button: discord.ui.Button[PressView]) -> None:
+        await interaction.response.edit_message(content="pressed", view=None)
+
+    @discord.ui.button(label="Later", custom_id="later")
+    async def later(self, interaction: Interaction, button: discord.ui.Button[PressView]) -> None:
+        await interaction.response.defer()  # a component defer is DEFERRED_UPDATE_MESSAGE (type 6)
+        await interaction.edit_original_response(content="updated later")
+
+
+def make_bot(probe: Probe) -> commands.Bot:
+    bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.01)
+    tree = bot.tree
+
+    @tree.command(description="Echo text back")
+    async def echo(interaction: Interaction, text: str) -> None:
+        await interaction.response.send_message(text)
+
+    @tree.command(description="Who and where")
+    async def whoami(interaction: Interaction) -> None:
+        await interaction.response.send_message(f"{interaction.user.name}@{interaction.guild_id}")
+
+    @tree.command(description="Greet a user")
+    async def greet(interaction: Interaction, target: discord.User) -> None:
+        await interaction.response.send_message(f"hi {target.name} ({type(target).__name__})")
+
+    @tree.command(description="Defer then edit")
+    async def slow(interaction: Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await interaction.edit_original_response(content="done", embed=discord.Embed(title="Result"))
+
+    @tree.command(description="Ephemeral reply")
+    async def secret(interaction: Interaction) -> None:
+        await interaction.response.send_message("psst", ephemeral=True)
+
+    @tree.command(description="Answers too late")
+    async def late(interaction: Interaction) -> None:
+        await asyncio.sleep(DEADLINE + 0.1)
+        try:
+            await interaction.response.send_message("too late")
+        except discord.NotFound as exc:
+            await probe.outcomes.put((exc.status, exc.code))
+
+    @tree.command(description="Embed over the limits, then a valid reply")
+    async def big(interaction: Interaction) -> None:
+        try:
+            await interaction.response.send_message(embed=discord.Embed(title="x" * 257))
+        except discord.HTTPException as exc:
+            await probe.outcomes.put((exc.status, exc.code, exc.text))
+        await interaction.response.send_message("fallback")
+
+    async def fruit_autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=f, value=f) for f in FRUITS if f.startswith(current)]
+
+    @tree.command(description="Pick a fruit")
+    @app_commands.autocomplete(fruit=fruit_autocomplete)
+    async def pick(interaction: Interaction, fruit: str) -> None:
+        await interaction.response.send_message(fruit)
+
+    @tree.command(description="A button")
+    async def buttons(interaction: Interaction) -> None:
+        await interaction.response.send_message("Click", view=PressView())
+
+    @tree.command(description="Public defer, then a private answer")
+    async def hide(interaction: Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.delete_original_response()
+        await interaction.followup.send("only you", ephemeral=True)
+
+    @tree.command(description="Public defer, then an 'ephemeral' followup")
+    async def keepvis(interaction: Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.followup.send("still public", ephemeral=True)
+
+    @tree.command(description="Files through the multipart paths")
+    async def upload(interaction: Interaction) -> None:
+        await interaction.response.send_message("one", file=discord.File(io.BytesIO(b"abc"), "one.txt"))
+        sent = await interaction.followup.send(
+            "two", file=discord.File(io.BytesIO(b"de"), "two.txt"), wait=True
+        )
+        await sent.edit(content="two edited")
+        original = await interaction.original_response()
+        await probe.outcomes.put((original.content, [a.filename for a in original.attachments], sent.id))
+
+    return bot
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord(interaction_deadline=DEADLINE)
+    await server.start()
+    old_base, old_gateway = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = server.api_url
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
+    try:
+        yield server
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
+        await server.stop()
+
+
+@dataclass
+class Running:
+    bot: commands.Bot
+    probe: Probe
+
+
+@pytest.fixture
+async def running(fake: FakeDiscord) -> AsyncIterator[Running]:
+    probe = Probe()
+    bot = make_bot(probe)
+    ready = asyncio.Event()
+
+    async def on_ready() -> None:
+        ready.set()
+
+    bot.add_listener(on_ready, "on_ready")
+    task = asyncio.create_task(bot.start(fake.bot_token))
+    waiter = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait({task, waiter}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        waiter.cancel()
+        task.result()  # surfaces the bot's startup error
+    assert waiter in done, "bot did not become ready"
+    try:
+        yield Running(bot, probe)
+    finally:
+        await bot.close()
+        await task
+
+
+async def answered(fake: FakeDiscord, payload: dict[str, Any]) -> tuple[FakeInteraction, dict[str, Any]]:
+    interaction = await fake.send_interaction(payload)
+    return interaction, await interaction.wait_for_answer(timeout=3)
+
+
+def text_option(name: str, value: str) -> dict[str, Any]:
+    return {"name": name, "type": 3, "value": value}
+
+
+# ---------------------------------------------------------------------------------------------- with a bot
+
+
+async def test_login_identify_ready_and_sync(fake: FakeDiscord, running: Running) -> None:
+    bot = running.bot
+    assert [r.path for r in fake.requests[:2]] == ["/users/@me", "/oauth2/applications/@me"]
+    assert fake.requests[0].headers["Authorization"] == f"Bot {fake.bot_token}"
+    assert len(fake.identifies) == 1
+    assert fake.identifies[0]["intents"] == bot.intents.value
+    assert fake.gateway_queries[0]["v"] == "10"
+    assert bot.user is not None and bot.user.id == fake.bot_user_id
+    assert bot.application_id == fake.application_id
+
+    synced = await bot.tree.sync()
+    assert fake.command_syncs == 1
+    registered = {c["name"]: c for c in fake.commands[None]}
+    assert set(registered) == {
+        "echo",
+        "whoami",
+        "slow",
+        "secret",
+        "late",
+        "big",
+        "pick",
+        "buttons",
+        "hide",
+        "keepvis",
+        "upload",
+        "greet",
+    }
+    assert {c.name: c.id for c in synced} == {name: int(c["id"]) for name, c in registered.items()}
+    assert registered["echo"]["application_id"] == str(fake.application_id)
+    assert registered["echo"]["options"][0]["name"] == "text"
+    # Ids are stable across syncs, like Discord keeps them for unchanged names.
+    again = await bot.tree.sync()
+    assert fake.command_syncs == 2
+    assert {c.id for c in again} == {c.id for c in synced}
+
+    guild = discord.Object(DEFAULT_GUILD_ID)
+    bot.tree.copy_global_to(guild=guild)
+    await bot.tree.sync(guild=guild)
+    assert fake.commands[DEFAULT_GUILD_ID][0]["guild_id"] == str(DEFAULT_GUILD_ID)
+
+
+async def test_slash_reply_guild_and_dm(fake: FakeDiscord, running: Running) -> None:
+    interaction, answer = await answered(fake, fake.slash_payload("echo", [text_option("text", "hello")]))
+    assert answer["content"] == "hello"
+    assert answer["flags"] == 0
+    assert interaction.events[0].kind == "callback"
+    assert interaction.events[0].body["type"] == 4
+    assert interaction.events[0].body["data"]["content"] == "hello"
+    assert interaction.original is not None and interaction.original["content"] == "hello"
+    callback = next(r for r in fake.requests if r.path.endswith("/callback"))
+    assert callback.query.get("with_response") in ("1", "true")
+    assert callback.status == 200
+
+    _, guild_answer = await answered(fake, fake.slash_payload("whoami", username="alice"))
+    assert guild_answer["content"] == f"alice@{DEFAULT_GUILD_ID}"
+    _, dm_answer = await answered(fake, fake.slash_payload("whoami", username="bob", guild_id=None))
+    assert dm_answer["content"] == "bob@None"
+
+    target = {"name": "target", "type": 6, "value": "555000000000001234"}
+    _, greeting = await answered(fake, fake.slash_payload("greet", [target]))
+    assert greeting["content"] == "hi user1234 (Member)"
+    _, dm_greeting = await answered(fake, fake.slash_payload("greet", [target], guild_id=None))
+    assert dm_greeting["content"] == "hi user1234 (User)"
+
+
+async def test_defer_then_edit_original(fake: FakeDiscord, running: Running) -> None:
+    interaction, answer = await answered(fake, fake.slash_payload("slow"))
+    assert [e.kind for e in interaction.events] == ["callback", "edit_original"]
+    assert interaction.events[0].body["type"] == 5
+    assert interaction.events[0].message is not None
+    assert interaction.events[0].message["flags"] == 128  # loading, public
+    assert interaction.deferred and not interaction.ephemeral
+    assert answer["content"] == "done"
+    assert answer["embeds"][0]["title"] == "Result"
+    assert answer["flags"] == 0
+
+
+async def test_ephemeral_reply(fake: FakeDiscord, running: Running) -> None:
+    interaction, answer = await answered(fake, fake.slash_payload("secret"))
+    assert answer["content"] == "psst"
+    assert answer["flags"] & 64
+    assert interaction.ephemeral and not interaction.deferred
+
+
+async def test_late_callback_is_unknown_interaction(fake: FakeDiscord, running: Running) -> None:
+    interaction = await fake.send_interaction(fake.slash_payload("late"))
+    outcome = await asyncio.wait_for(running.probe.outcomes.get(), 3)
+    assert outcome == (404, 10062)
+    assert interaction.events == [] and interaction.original is None
+
+
+async def test_double_ack_is_rejected(fake: FakeDiscord, running: Running) -> None:
+    interaction, _ = await answered(fake, fake.slash_payload("echo", [text_option("text", "once")]))
+    url = f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json={"type": 4, "data": {"content": "twice"}}) as resp,
+    ):
+        assert resp.status == 400
+        assert resp.headers["Content-Type"] == "application/json"
+        assert await resp.json() == {"message": "Interaction has already been acknowledged.", "code": 40060}
+    assert len(interaction.events) == 1
+    assert interaction.original is not None and interaction.original["content"] == "once"
+
+
+async def test_embed_over_limit_is_rejected_and_not_applied(fake: FakeDiscord, running: Running) -> None:
+    interaction = await fake.send_interaction(fake.slash_payload("big"))
+    status, code, text = await asyncio.wait_for(running.probe.outcomes.get(), 3)
+    assert (status, code) == (400, 50035)
+    assert "embeds.0.title" in text
+    answer = await interaction.wait_for_answer(timeout=3)
+    assert answer["content"] == "fallback" and answer["embeds"] == []
+    assert [e.kind for e in interaction.events] == ["callback"]
+
+
+async def test_autocomplete(fake: FakeDiscord, running: Running) -> None:
+    payload = fake.autocomplete_payload("pick", [text_option("fruit", "ap")], focused="fruit")
+    assert payload["data"]["options"][0]["focused"] is True
+    interaction, answer = await answered(fake, payload)
+    assert answer["choices"] == [{"name": "apple", "value": "apple"}, {"name": "apricot", "value": "apricot"}]
+    assert interaction.events[0].body["type"] == 8
+
+
+async def test_button_click_updates_message(fake: FakeDiscord, running: Running) -> None:
+    command, sent = await answered(fake, fake.slash_payload("buttons"))
+    assert sent["components"][0]["components"][0]["custom_id"] == "press"
+    assert command.original is not None
+    click, updated = await answered(fake, fake.component_payload(command.original, "press"))
+    assert click.events[0].body["type"] == 7
+    assert updated["id"] == sent["id"]
+    assert updated["content"] == "pressed" and updated["components"] == []
+    assert fake.messages[sent["id"]]["content"] == "pressed"
+    assert command.original["content"] == "pressed"
+    with pytest.raises(ValueError):
+        fake.component_payload(fake.messages[sent["id"]], "press")  # the button is gone
+
+
+async def test_delete_original_then_ephemeral_followup(fake: FakeDiscord, running: Running) -> None:
+    interaction = await fake.send_interaction(fake.slash_payload("hide"))
+    followup = await interaction.wait_for(lambda e: e.kind == "followup", timeout=3)
+    assert [e.kind for e in interaction.events] == ["callback", "delete_original", "followup"]
+    assert interaction.original is None
+    assert followup.message is not None and followup.message["flags"] == 64
+    assert interaction.followups[0]["content"] == "only you"
+
+
+async def test_first_followup_after_defer_keeps_defer_visibility(fake: FakeDiscord, running: Running) -> None:
+    interaction, answer = await answered(fake, fake.slash_payload("keepvis"))
+    assert answer["content"] == "still public"
+    assert answer["flags"] == 0
+    assert interaction.events[-1].body["flags"] == 64  # what the bot asked for
+    assert interaction.original is not None and interaction.original["id"] == answer["id"]
+
+
+async def test_rate_limited_callback_is_retried(fake: FakeDiscord, running: Running) -> None:
+    body = {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}
+    fake.fail_next("POST", r"^/interactions/\d+/[^/]+/callback$", 429, body)
+    _, answer = await answered(fake, fake.slash_payload("echo", [text_option("text", "after 429")]))
+    assert answer["content"] == "after 429"
+    assert [r.status for r in fake.requests if r.path.endswith("/callback")] == [429, 200]
+
+
+async def test_gateway_disconnect_resumes(fake: FakeDiscord, running: Running) -> None:
+    await fake.disconnect_gateway()
+    # Sent while disconnected: must be replayed on RESUME.
+    pending = await fake.send_interaction(fake.slash_payload("echo", [text_option("text", "replayed")]))
+    await fake.wait_until_resumed(timeout=3)
+    assert fake.resumes == 1 and len(fake.identifies) == 1
+    assert (await pending.wait_for_answer(timeout=3))["content"] == "replayed"
+    _, answer = await answered(fake, fake.slash_payload("echo", [text_option("text", "after resume")]))
+    assert answer["content"] == "after resume"
+
+
+async def test_many_concurrent_interactions(fake: FakeDiscord, running: Running) -> None:
+    started = time.perf_counter()
+    payloads = [fake.slash_payload("echo", [text_option("text", f"n{i}")]) for i in range(150)]
+    interactions = [await fake.send_interaction(p) for p in payloads]
+    answers = await asyncio.gather(*(i.wait_for_answer(timeout=5) for i in interactions))
+    assert [a["content"] for a in answers] == [f"n{i}" for i in range(150)]
+    assert time.perf_counter() - started < 5
+
+
+async def test_bad_token_fails_login(fake: FakeDiscord) -> None:
+    bot = make_bot(Probe())
+    with pytest.raises(discord.LoginFailure):
+        await bot.start("wrong-token")
+    await bot.close()
+    assert fake.requests[0].status == 401
+
+
+# ---------------------------------------------------------------------------------------------- raw HTTP
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def raw_client(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """A bare gateway client: HELLO, IDENTIFY, READY; returns the socket and READY's `d`."""
+    ws = await http.ws_connect(fake.gateway_url + "?v=10&encoding=json&compress=zlib-stream")
+    hello = await ws.receive_json()
+    assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
+    await ws.send_json({"op": 1, "d": None})
+    assert (await ws.receive_json())["op"] == 11
+    await ws.send_json(
+        {"op": 2, "d": {"token": fake.bot_token, "intents": 1, "properties": {}, "shard": [0, 1]}}
+    )
+    ready = await ws.receive_json()
+    assert (ready["op"], ready["t"], ready["s"]) == (0, "READY", 1)
+    assert ready["d"]["shard"] == [0, 1] and ready["d"]["resume_gateway_url"] == fake.gateway_url
+    await fake.wait_until_ready(timeout=1)
+    return ws, ready["d"]
+
+
+async def test_rest_auth_content_type_and_unknown_routes(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{fake.api_url}/users/@me") as resp:
+        assert resp.status == 401
+        assert await resp.json() == {"message": "401: Unauthorized", "code": 0}
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    async with http.get(f"{fake.api_url}/users/@me", headers=auth) as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"] == "application/json"
+        assert (await resp.json())["bot"] is True
+    async with http.get(f"{fake.api_url}/oauth2/applications/@me", headers=auth) as resp:
+        app = await resp.json()
+        assert app["interactions_endpoint_url"] is None and app["id"] == str(fake.application_id)
+    async with http.get(f"{fake.api_url}/gateway/bot", headers=auth) as resp:
+        assert (await resp.json())["url"] == fake.gateway_url
+    async with http.get(f"{fake.api_url}/channels/1/messages", headers=auth) as resp:
+        assert resp.status == 404
+        assert await resp.json() == {"message": "404: Not Found", "code": 0}
+
+
+async def test_command_sync_validation(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    url = f"{fake.api_url}/applications/{fake.application_id}/commands"
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    bad = [{"name": "Bad Name", "description": "x", "type": 1}, {"name": "ok", "description": "", "type": 1}]
+    async with http.put(url, json=bad, headers=auth) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    assert set(body["errors"]) == {"0", "1"}
+    assert fake.command_syncs == 0 and None not in fake.commands
+    good = [{"name": "ok", "description": "fine", "options": []}]
+    async with http.put(url, json=good, headers=auth) as resp:
+        (cmd,) = await resp.json()
+    assert cmd["type"] == 1 and cmd["dm_permission"] is True and cmd["nsfw"] is False
+    assert cmd["default_member_permissions"] is None and {"id", "version", "application_id"} <= set(cmd)
+
+
+def _embed_total(n: int) -> list[dict[str, Any]]:
+    return [{"description": "d" * 4000}, {"description": "d" * (n - 4000)}]
+
+
+INVALID_REPLIES: list[tuple[dict[str, Any], str]] = [
+    ({"content": "c" * 2001}, "content"),
+    ({"embeds": [{"title": "t"}] * 11}, "embeds"),
+    ({"embeds": [{"description": "d" * 4097}]}, "embeds"),
+    ({"embeds": [{"title": "t", "fields": [{"name": "n", "value": "v"}] * 26}]}, "embeds"),
+    ({"embeds": [{"fields": [{"name": "", "value": "v"}]}]}, "embeds"),
+    ({"embeds": [{"fields": [{"name": "n", "value": "v" * 1025}]}]}, "embeds"),
+    ({"embeds": [{"footer": {"text": "f" * 2049}}]}, "embeds"),
+    ({"embeds": [{"author": {"name": "a" * 257}}]}, "embeds"),
+    ({"embeds": _embed_total(6001)}, "embeds"),
+    (
+        {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "a"}]}] * 6},
+        "components",
+    ),
+    (
+        {
+            "components": [
+                {"type": 1, "components": [{"type": 2, "style": 1, "custom_id": str(i)} for i in range(6)]}
+            ]
+        },
+        "components",
+    ),
+    (
+        {"components": [{"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "x" * 101}]}]},
+        "components",
+    ),
+    (
+        {
+            "components": [
+                {"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "a", "label": "l" * 81}]}
+            ]
+        },
+        "components",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "error_key"), INVALID_REPLIES)
+async def test_invalid_reply_is_rejected_then_valid_reply_accepted(
+    fake: FakeDiscord, http: aiohttp.ClientSession, data: dict[str, Any], error_key: str
+) -> None:
+    ws, _ = await raw_client(fake, http)
+    interaction = await fake.send_interaction(fake.slash_payload("raw"))
+    dispatched = await ws.receive_json()
+    assert (dispatched["t"], dispatched["s"], dispatched["d"]["id"]) == (
+        "INTERACTION_CREATE",
+        2,
+        interaction.id,
+    )
+    url = f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback?with_response=1"
+    async with http.post(url, json={"type": 4, "data": data}) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035 and body["message"] == "Invalid Form Body"
+    assert list(body["errors"]["data"]) == [error_key]
+    assert interaction.events == [] and not fake.messages
+    # A rejected callback does not acknowledge: a valid one still goes through.
+    async with http.post(url, json={"type": 4, "data": {"content": "ok"}}) as resp:
+        ok = await resp.json()
+    assert resp.status == 200
+    assert ok["interaction"] == {
+        "id": interaction.id,
+        "type": 2,
+        "response_message_id": ok["resource"]["message"]["id"],
+        "response_message_loading": False,
+        "response_message_ephemeral": False,
+    }
+    assert ok["resource"]["message"]["content"] == "ok"
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [{"name": f"c{i}", "value": f"c{i}"} for i in range(26)],
+        [{"name": "", "value": "v"}],
+        [{"name": "n" * 101, "value": "v"}],
+        [{"name": "n", "value": "v" * 101}],
+    ],
+)
+async def test_invalid_autocomplete_is_rejected(
+    fake: FakeDiscord, http: aiohttp.ClientSession, choices: list[dict[str, Any]]
+) -> None:
+    await raw_client(fake, http)
+    interaction = await fake.send_interaction(
+        fake.autocomplete_payload("raw", [text_option("q", "")], focused="q")
+    )
+    url = f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback"
+    async with http.post(url, json={"type": 8, "data": {"choices": choices}}) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035 and "choices" in body["errors"]["data"]
+    async with http.post(url, json={"type": 4, "data": {"content": "no"}}) as resp:
+        assert resp.status == 400  # only type 8 answers an autocomplete
+    async with http.post(url, json={"type": 8, "data": {"choices": []}}) as resp:
+        assert resp.status == 204
+    assert (await interaction.wait_for_answer(timeout=1)) == {"choices": [], "flags": 0}
+
+
+async def test_webhook_rules(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    await raw_client(fake, http)
+    interaction = await fake.send_interaction(fake.slash_payload("raw"))
+    hook = f"{fake.api_url}/webhooks/{fake.application_id}/{interaction.token}"
+    async with http.patch(f"{hook}/messages/@original", json={"content": "early"}) as resp:
+        assert (resp.status, (await resp.json())["code"]) == (404, 10015)
+    async with http.post(
+        f"{fake.api_url}/webhooks/{fake.application_id}/nope?wait=1", json={"content": "x"}
+    ) as resp:
+        assert (resp.status, (await resp.json())["code"]) == (401, 50027)
+    callback = f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback"
+    async with http.post(callback, json={"type": 7, "data": {"content": "x"}}) as resp:
+        assert resp.status == 400  # UPDATE_MESSAGE is for component interactions only
+    async with http.post(callback, json={"type": 5, "data": {"flags": 64}}) as resp:
+        assert resp.status == 204
+    assert interaction.original is not None and interaction.original["flags"] == 64 | 128
+    async with http.post(f"{hook}?wait=1", json={"content": ""}) as resp:
+        assert (resp.status, (await resp.json())["code"]) == (400, 50006)
+    async with http.post(f"{hook}?wait=1", json={"content": "first"}) as resp:
+        first = await resp.json()
+    assert first["id"] == interaction.original["id"] and first["flags"] == 64
+    async with http.post(f"{hook}?wait=1", json={"content": "second"}) as resp:
+        second = await resp.json()
+    assert second["id"] != first["id"] and second["flags"] == 0
+    async with http.patch(f"{hook}/messages/{second['id']}", json={"content": "edited"}) as resp:
+        assert (await resp.json())["edited_timestamp"] is not None
+    async with http.delete(f"{hook}/messages/@original") as resp:
+        assert resp.status == 204
+    async with http.get(f"{hook}/messages/@original") as resp:
+        assert (resp.status, (await resp.json())["code"]) == (404, 10008)
+    assert [e.kind for e in interaction.events] == [
+        "callback",
+        "followup",
+        "followup",
+        "edit_message",
+        "delete_original",
+    ]
+    assert [m["content"] for m in interaction.followups] == ["edited"]
+
+
+async def test_token_expiry_and_multipart(http: aiohttp.ClientSession) -> None:
+    fake = FakeDiscord(token_lifetime=0.2)
+    await fake.start()
+    try:
+        await raw_client(fake, http)
+        interaction = await fake.send_interaction(fake.slash_payload("raw"))
+        form = aiohttp.FormData()
+        form.add_field("payload_json", '{"type": 4, "data": {"content": "file", "attachments": [{"id": 0}]}}')
+        form.add_field("files[0]", b"hello", filename="a.txt", content_type="text/plain")
+        callback = (
+            f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback?with_response=1"
+        )
+        async with http.post(callback, data=form) as resp:
+            message = (await resp.json())["resource"]["message"]
+        assert message["attachments"][0]["filename"] == "a.txt" and message["attachments"][0]["size"] == 5
+        assert interaction.events[0].body["data"]["content"] == "file"
+        await asyncio.sleep(0.25)
+        hook = f"{fake.api_url}/webhooks/{fake.application_id}/{interaction.token}?wait=1"
+        async with http.post(hook, json={"content": "too late"}) as resp:
+            assert (resp.status, (await resp.json())["code"]) == (401, 50027)
+    finally:
+        await fake.stop()
+
+
+async def test_gateway_rejects_bad_token_and_resumes(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    ws = await http.ws_connect(fake.gateway_url)
+    await ws.receive_json()
+    await ws.send_json({"op": 2, "d": {"token": "wrong", "intents": 1, "properties": {}}})
+    closed = await ws.receive()
+    assert closed.type is aiohttp.WSMsgType.CLOSE and closed.data == 4004
+
+    first, ready = await raw_client(fake, http)
+    await fake.send_interaction(fake.slash_payload("raw"))
+    await fake.disconnect_gateway()
+    assert (await first.receive_json())["s"] == 2
+    assert (await first.receive()).data == 4000
+    # Pretend the client missed s=2: resuming from s=1 replays it, then RESUMED.
+    second = await http.ws_connect(fake.gateway_url)
+    await second.receive_json()
+    await second.send_json(
+        {"op": 6, "d": {"token": fake.bot_token, "session_id": ready["session_id"], "seq": 1}}
+    )
+    replayed = await second.receive_json()
+    resumed = await second.receive_json()
+    assert (replayed["t"], replayed["s"]) == ("INTERACTION_CREATE", 2)
+    assert (resumed["t"], resumed["s"]) == ("RESUMED", 3)
+    await fake.wait_until_resumed(timeout=1)
+    await second.send_json({"op": 6, "d": {"token": fake.bot_token, "session_id": "unknown", "seq": 1}})
+    assert (await second.receive_json()) == {"op": 9, "s": None, "t": None, "d": False}
+
+
+async def test_wait_for_times_out_with_context(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    await raw_client(fake, http)
+    interaction = await fake.send_interaction(fake.slash_payload("raw"))
+
+    def never(event: InteractionEvent) -> bool:
+        return False
+
+    with pytest.raises(TimeoutError, match="no matching event"):
+        await interaction.wait_for(never, timeout=0.05)
+
+
+async def test_component_deferred_update_then_edit(fake: FakeDiscord, running: Running) -> None:
+    command, sent = await answered(fake, fake.slash_payload("buttons"))
+    click = await fake.send_interaction(fake.component_payload(sent, "later"))
+    edit = await click.wait_for(lambda e: e.kind == "edit_original", timeout=3)
+    assert click.events[0].body == {"type": 6}
+    assert click.deferred
+    assert edit.message is not None and edit.message["id"] == sent["id"]
+    assert command.original is not None and command.original["content"] == "updated later"
+    assert command.original["edited_timestamp"] is not None
+
+
+async def test_file_uploads_use_multipart(fake: FakeDiscord, running: Running) -> None:
+    interaction = await fake.send_interaction(fake.slash_payload("upload"))
+    content, filenames, followup_id = await asyncio.wait_for(running.probe.outcomes.get(), 3)
+    assert (content, filenames) == ("one", ["one.txt"])
+    assert interaction.events[0].body["data"]["content"] == "one"
+    assert [e.kind for e in interaction.events] == ["callback", "followup", "edit_message"]
+    (followup,) = interaction.followups
+    assert followup["id"] == str(followup_id)
+    assert followup["content"] == "two edited" and followup["attachments"][0]["filename"] == "two.txt"
