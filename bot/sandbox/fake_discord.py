@@ -312,7 +312,7 @@ def _validate_components(components: Any, flags: int, errors: JSON, base: tuple[
         _put(errors, (*base, "components"), _max_length(40))
 
 
-def _validate_message(data: JSON, base: tuple[str | int, ...] = ()) -> JSON:
+def validate_message(data: JSON, base: tuple[str | int, ...] = ()) -> JSON:
     """Return Discord-style nested errors for a message create/edit body ({} when valid)."""
     errors: JSON = {}
     content = data.get("content")
@@ -1216,7 +1216,7 @@ class FakeDiscord:
 
         message: JSON | None = None
         if cb_type == 4:
-            errors = _validate_message(data, ("data",))
+            errors = validate_message(data, ("data",))
             if errors:
                 raise _Reject(400, _form_error(errors))
             if _is_empty(data) and not uploads:
@@ -1234,7 +1234,7 @@ class FakeDiscord:
         elif cb_type in (6, 7):
             message = self._component_message(interaction)
             if cb_type == 7:
-                errors = _validate_message(data, ("data",))
+                errors = validate_message(data, ("data",))
                 if errors:
                     raise _Reject(400, _form_error(errors))
                 updated = self._apply(message, data, uploads)
@@ -1293,7 +1293,7 @@ class FakeDiscord:
         data = record.json
         if not isinstance(data, dict):
             raise _Reject(400, _empty_message())
-        errors = _validate_message(data)
+        errors = validate_message(data)
         if errors:
             raise _Reject(400, _form_error(errors))
         if _is_empty(data) and not uploads:
@@ -1323,7 +1323,7 @@ class FakeDiscord:
         interaction = self._webhook_interaction(match)
         current = self._target(interaction, match["mid"])
         data = record.json if isinstance(record.json, dict) else {}
-        errors = _validate_message(data)
+        errors = validate_message(data)
         if errors:
             raise _Reject(400, _form_error(errors))
         message = self._apply(current, data, uploads)
