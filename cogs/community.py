@@ -120,6 +120,7 @@ class Community(commands.Cog):
         await self._show(interaction, render_comparison(comparison))
 
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
+    @app_commands.guild_only()
     @app_commands.describe(game="A game ID or game page link")
     async def leaderboard(self, interaction: discord.Interaction, game: str) -> None:
         if interaction.guild_id is None:

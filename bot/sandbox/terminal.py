@@ -47,9 +47,15 @@ def _embed(embed: dict[str, Any]) -> list[str]:
     if embed.get("description"):
         lines.append("│")
         lines.extend("│ " + line for line in _wrap(plain(embed["description"])))
+    inline: list[str] = []
     for field in embed.get("fields", []):
-        lines.append("│")
-        lines.append("│ " + plain(field["name"]) + ": " + plain(field["value"]).replace("\n", " "))
+        text = plain(field["name"]) + ": " + plain(field["value"]).replace("\n", " ")
+        if field.get("inline"):
+            inline.append(text)
+            continue
+        lines.extend(("│", "│ " + text))
+    if inline:
+        lines.extend(("│", "│ " + " · ".join(inline)))
     if "footer" in embed:
         lines.append("│")
         lines.append("│ " + embed["footer"]["text"])
