@@ -20,6 +20,11 @@ def message_for(error: Exception) -> str | None:
     """The member-facing message for an error, or None for an unexpected one."""
     if isinstance(error, app_commands.CommandOnCooldown):
         return OnCooldown(error.retry_after).user_message
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return (
+            "This command has changed since Discord last loaded it. Reload Discord "
+            "(Ctrl+R, or restart the app) and try again in a minute."
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server, not in direct messages."
     if isinstance(error, app_commands.BotMissingPermissions):

@@ -322,3 +322,14 @@ def assert_no_secret(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None
         assert secret not in caplog.text
         for record in caplog.records:
             assert secret not in str(record.exc_info)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[{"name": "user", "type": 3, "value": "MaxMilyin"}], [{"name": "player", "type": 3, "value": "x"}]],
+)
+async def test_stale_commands_get_an_answer(sandbox: Sandbox, options: list[dict[str, Any]]) -> None:
+    payload = sandbox.discord.slash_payload("progress" if options[0]["name"] == "player" else "gone", options)
+    answer = await final_answer(await sandbox.discord.send_interaction(payload))
+    assert answer["flags"] & 64
+    assert answer["content"].startswith("This command has changed since Discord last loaded it.")
