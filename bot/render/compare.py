@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.render.bars import bar, percent_floor
-from bot.render.games import game_heading, unknown_game
+from bot.render.games import compact_standing, crown, game_heading, unknown_game
 from bot.render.pages import BLOCK_SEPARATOR, page_footer, paginate_blocks
 from bot.render.progress import EMBED_COLOUR, FOOTER
 from bot.reports import ComparedGame, Comparison, PlayerResult
@@ -31,13 +30,7 @@ def compared_game_block(game: ComparedGame) -> str:
 
 
 def player_line(place: int, result: PlayerResult) -> str:
-    p = result.progress
-    crown = " 👑" if p.mastered else " ✅" if p.completed else ""
-    return (
-        f"{place}. **{result.name}**{crown} · "
-        f"`HC {bar(p.achieved_hardcore, p.possible)}` {percent_floor(p.achieved_hardcore, p.possible)}% · "
-        f"`SC {bar(p.achieved, p.possible)}` {percent_floor(p.achieved, p.possible)}% · {p.score:,} pts"
-    )
+    return f"{place}. **{result.name}**{crown(result.progress)} · {compact_standing(result.progress)}"
 
 
 def _page_embed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.ra.models import GameInfo, GameProgress, game_url
+from bot.render.bars import bar, percent_floor
 from bot.render.text import safe_markdown
 
 MASTERED_MARK = "👑 Mastered"
@@ -32,3 +33,17 @@ def mark(progress: GameProgress) -> str | None:
     if progress.completed:
         return COMPLETED_MARK
     return None
+
+
+def crown(progress: GameProgress) -> str:
+    """A short mark after a player's name: 👑 mastered, ✅ completed."""
+    return " 👑" if progress.mastered else " ✅" if progress.completed else ""
+
+
+def compact_standing(progress: GameProgress) -> str:
+    """Hardcore and softcore bars with percentages, and points, on one line."""
+    p = progress
+    return (
+        f"`HC {bar(p.achieved_hardcore, p.possible)}` {percent_floor(p.achieved_hardcore, p.possible)}% · "
+        f"`SC {bar(p.achieved, p.possible)}` {percent_floor(p.achieved, p.possible)}% · {p.score:,} pts"
+    )

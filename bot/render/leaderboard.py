@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.render.bars import bar, percent_floor
-from bot.render.games import game_heading
+from bot.render.games import compact_standing, crown, game_heading
 from bot.render.pages import page_footer
 from bot.render.progress import EMBED_COLOUR, FOOTER
 from bot.reports import BoardRow, Leaderboard
@@ -47,12 +46,10 @@ def render_leaderboard(board: Leaderboard, server_name: str, invoker_id: int) ->
 
 
 def board_line(place: int, row: BoardRow) -> str:
-    p = row.progress
-    crown = " 👑" if p.mastered else " ✅" if p.completed else ""
+    progress = row.progress
     return (
-        f"`#{place:<3}` **{row.ra_name}**{crown} <@{row.discord_user_id}> · "
-        f"`HC {bar(p.achieved_hardcore, p.possible)}` {percent_floor(p.achieved_hardcore, p.possible)}% · "
-        f"`SC {bar(p.achieved, p.possible)}` {percent_floor(p.achieved, p.possible)}% · {p.score:,} pts"
+        f"`#{place:<3}` **{row.ra_name}**{crown(progress)} <@{row.discord_user_id}> · "
+        f"{compact_standing(progress)}"
     )
 
 
