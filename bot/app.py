@@ -9,18 +9,37 @@ from typing import Any
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
 from bot.config import Settings
 from bot.error_handler import on_app_command_error
 from bot.ra.client import RAClient, RAClientOptions
-from bot.storage import Storage, open_storage
+from bot.storage import Storage, StorageError, open_storage
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.progress", "cogs.community")
 USER_AGENT = f"RAProgressBot/{__version__} (Discord bot; python-aiohttp)"
+
+
+class MemberTrackingTree(app_commands.CommandTree["ProgressBot"]):
+    """Puts a member on a server's board when they use any command there.
+
+    Recorded before the command runs, so that `/unlink` deletes what this call recorded.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction[ProgressBot], /) -> bool:
+        if (
+            interaction.guild_id is not None
+            and interaction.type is discord.InteractionType.application_command
+        ):
+            try:
+                await self.client.storage.record_member(interaction.guild_id, interaction.user.id)
+            except StorageError:
+                log.exception("Could not record that member %s used the bot", interaction.user.id)
+        return True
 
 
 class ProgressBot(commands.Bot):
@@ -41,6 +60,7 @@ class ProgressBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=MemberTrackingTree,
         )
         self.settings = settings
         self.tree.error(on_app_command_error)

@@ -53,15 +53,6 @@ class Community(commands.Cog):
         self.bot = bot
         self.cooldown = MemberCooldown(bot.settings.progress_cooldown_seconds)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """A member who uses any command in a server joins that server's board (once linked)."""
-        if (
-            interaction.guild_id is not None
-            and interaction.type is discord.InteractionType.application_command
-        ):
-            await self.bot.storage.record_member(interaction.guild_id, interaction.user.id)
-
     @app_commands.command(
         name="link", description="Link your Discord account to your RetroAchievements account"
     )
@@ -90,11 +81,13 @@ class Community(commands.Cog):
 
     @app_commands.command(name="unlink", description="Delete everything the bot stores about you")
     async def unlink(self, interaction: discord.Interaction) -> None:
-        removed = await self.bot.storage.unlink(interaction.user.id)
+        # This very command just put the member on this server's board, so only a link tells them apart.
+        had_link = await self.bot.storage.get_link(interaction.user.id) is not None
+        await self.bot.storage.unlink(interaction.user.id)
         message = (
             "Done: your linked RetroAchievements account and your place on every server's board are deleted. "
             "The bot stores nothing about you now."
-            if removed
+            if had_link
             else "You had no linked account, and the bot stores nothing about you."
         )
         await interaction.response.send_message(message, ephemeral=True)
