@@ -44,6 +44,7 @@ class Settings:
     cache_game_seconds: float = 6 * 3600.0
     cache_profile_seconds: float = 60.0
     cache_progress_seconds: float = 60.0
+    cache_leaderboard_seconds: float = 900.0
     # Commands
     progress_cooldown_seconds: float = 5.0
     max_games: int = 50
@@ -144,6 +145,7 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         cache_game_seconds=positive("CACHE_GAME_SECONDS", 6 * 3600.0),
         cache_profile_seconds=positive("CACHE_PROFILE_SECONDS", 60.0),
         cache_progress_seconds=positive("CACHE_PROGRESS_SECONDS", 60.0),
+        cache_leaderboard_seconds=positive("CACHE_LEADERBOARD_SECONDS", 900.0),
         progress_cooldown_seconds=read(
             "PROGRESS_COOLDOWN_SECONDS", _non_negative_float, 5.0, "use a number of seconds, 0 or more"
         ),

@@ -77,9 +77,14 @@ async def gather_leaderboard(
     game_id: int,
     *,
     concurrency: int,
+    max_age: float,
     on_progress: ProgressCallback | None = None,
 ) -> Leaderboard:
-    """Every linked member's progress on one game, ranked. Bounded concurrency; failures are counted."""
+    """Every linked member's progress on one game, ranked. Bounded concurrency; failures are counted.
+
+    A big server's board takes longer to walk than /progress keeps answers, so boards accept older
+    cached answers (`max_age`); otherwise asking twice in a row would cost the whole walk again.
+    """
     limit = asyncio.Semaphore(concurrency)
     done = 0
     gone = 0
@@ -90,7 +95,7 @@ async def gather_leaderboard(
         nonlocal done, gone, unchecked
         async with limit:
             try:
-                progress = await client.get_user_progress(link.ra_ulid, [game_id])
+                progress = await client.get_user_progress(link.ra_ulid, [game_id], max_age=max_age)
             except UserNotFound:
                 gone += 1
             except RAConfigurationError:

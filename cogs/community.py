@@ -134,6 +134,7 @@ class Community(commands.Cog):
                 links,
                 game_ids[0],
                 concurrency=LEADERBOARD_CONCURRENCY,
+                max_age=self.bot.settings.cache_leaderboard_seconds,
                 on_progress=reporter.update,
             )
         finally:

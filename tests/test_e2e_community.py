@@ -685,3 +685,16 @@ async def test_no_secret_is_sent_to_discord_or_logged(caplog: pytest.LogCaptureF
         for record in caplog.records:
             assert secret not in record.getMessage()
             assert secret not in (record.exc_text or "")
+
+
+async def test_a_second_leaderboard_is_served_from_cache_even_after_progress_answers_expire() -> None:
+    env = {**NO_COOLDOWN, "CACHE_PROGRESS_SECONDS": "0.01"}
+    async with running_sandbox(board_dataset(), env=env) as sandbox:
+        await board_of_300(sandbox)
+        await final_answer(await sandbox.command("leaderboard", game="1"))
+        first = sandbox.ra.count("API_GetUserProgress")
+        await asyncio.sleep(0.05)  # every /progress-lifetime answer is stale now
+        again = await final_answer(await sandbox.command("leaderboard", game="1"))
+        assert first == 300
+        assert sandbox.ra.count("API_GetUserProgress") == first
+        assert again["embeds"][0]["footer"]["text"].endswith("300 members ranked · Page 1/30")

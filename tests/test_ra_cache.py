@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.ra.cache import TTLCache
+from bot.ra.cache import MISSING, TTLCache
 
 
 class Clock:
@@ -135,3 +135,25 @@ async def test_invalidate_forgets_a_key() -> None:
 def test_max_entries_must_be_positive() -> None:
     with pytest.raises(ValueError):
         TTLCache(max_entries=0)
+
+
+async def test_a_read_gets_no_value_older_than_its_own_ttl() -> None:
+    clock = Clock()
+    cache: TTLCache[str, object] = TTLCache(clock=clock)
+    loader = CountingLoader()
+    await cache.get_or_load("k", loader, ttl=900)  # a leaderboard keeps answers 15 minutes
+    clock.now += 120
+    await cache.get_or_load("k", loader, ttl=900)
+    assert loader.calls == 1
+    await cache.get_or_load("k", loader, ttl=60)  # /progress wants answers at most a minute old
+    assert loader.calls == 2
+
+
+def test_peek_never_loads() -> None:
+    clock = Clock()
+    cache: TTLCache[str, object] = TTLCache(clock=clock)
+    assert cache.peek("k", 10) is MISSING
+    cache._store("k", "v", 10)
+    assert cache.peek("k", 10) == "v"
+    clock.now += 10
+    assert cache.peek("k", 10) is MISSING

@@ -15,11 +15,22 @@ V = TypeVar("V")
 @dataclass
 class _Entry(Generic[V]):
     value: V
+    loaded_at: float
     expires_at: float
+
+
+class Missing:
+    """The type of MISSING: no fresh value is cached."""
+
+
+MISSING = Missing()
 
 
 class TTLCache(Generic[K, V]):
     """Values (`None` included) kept for a per-call TTL, at most `max_entries`, least recently used out first.
+
+    A read's `ttl` is also the oldest value that read accepts, so a caller wanting fresh data is not
+    served a value another caller was happy to keep for longer.
 
     Counters: `hits` (fresh value served), `misses` (loader started), `coalesced` (joined a load
     already running for the same key).
@@ -45,20 +56,32 @@ class TTLCache(Generic[K, V]):
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
 
-    def _fresh(self, key: K) -> _Entry[V] | None:
+    def _fresh(self, key: K, max_age: float) -> _Entry[V] | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry.expires_at <= self._now():
+        now = self._now()
+        if entry.expires_at <= now:
             del self._entries[key]
+            return None
+        if now - entry.loaded_at >= max_age:
             return None
         self._entries.move_to_end(key)
         return entry
 
+    def peek(self, key: K, ttl: float) -> V | Missing:
+        """The cached value if one no older than `ttl` is there, else MISSING; never loads."""
+        entry = self._fresh(key, ttl)
+        if entry is None:
+            return MISSING
+        self.hits += 1
+        return entry.value
+
     def _store(self, key: K, value: V, ttl: float) -> None:
         if ttl <= 0:
             return
-        self._entries[key] = _Entry(value, self._now() + ttl)
+        now = self._now()
+        self._entries[key] = _Entry(value, now, now + ttl)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -76,10 +99,9 @@ class TTLCache(Generic[K, V]):
         If the loader raises, every waiting caller gets the exception and nothing is stored.
         A caller that is cancelled does not cancel the load for the others.
         """
-        entry = self._fresh(key)
-        if entry is not None:
-            self.hits += 1
-            return entry.value
+        cached = self.peek(key, ttl)
+        if not isinstance(cached, Missing):
+            return cached
         task = self._inflight.get(key)
         if task is None:
             self.misses += 1

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
-from bot.ra.cache import TTLCache
+from bot.ra.cache import Missing, TTLCache
 from bot.ra.models import (
     GameInfo,
     GameProgress,
@@ -155,9 +155,12 @@ class RAClient:
 
     # -- public calls -------------------------------------------------------------------------
 
-    async def get_user_progress(self, user: str, game_ids: Sequence[int]) -> dict[int, GameProgress]:
+    async def get_user_progress(
+        self, user: str, game_ids: Sequence[int], *, max_age: float | None = None
+    ) -> dict[int, GameProgress]:
         """Progress per game, in the order asked (duplicates once; IDs < 1 dropped, as the server does).
 
+        `max_age` (default: the progress cache lifetime) is how old a cached answer may be.
         Raises UserNotFound when RetroAchievements answers `[]`. No IDs: `{}` without a request.
         """
         _check_user(user)
@@ -166,7 +169,11 @@ class RAClient:
             return {}
         size = max(1, self._options.ids_per_request)
         chunks = [tuple(ids[n : n + size]) for n in range(0, len(ids), size)]
-        parts = await asyncio.gather(*(self._progress_chunk(user, chunk) for chunk in chunks))
+        ttl = self._options.cache_progress_seconds if max_age is None else max_age
+        if len(chunks) == 1:
+            parts = [await self._progress_chunk(user, chunks[0], ttl)]
+        else:
+            parts = await asyncio.gather(*(self._progress_chunk(user, chunk, ttl) for chunk in chunks))
         merged: dict[int, GameProgress] = {}
         for part in parts:
             if part is None:
@@ -188,8 +195,15 @@ class RAClient:
     async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
         ids = list(dict.fromkeys(game_ids))
-        infos = await asyncio.gather(*(self.get_game(game_id) for game_id in ids))
-        return dict(zip(ids, infos, strict=True))
+        known: dict[int, GameInfo | None] = {}
+        for game_id in ids:
+            cached = self._game_cache.peek(game_id, self._options.cache_game_seconds)
+            if not isinstance(cached, Missing):
+                known[game_id] = cached
+        missing = [game_id for game_id in ids if game_id not in known]
+        if missing:
+            known.update(zip(missing, await asyncio.gather(*map(self.get_game, missing)), strict=True))
+        return {game_id: known[game_id] for game_id in ids}
 
     async def get_user_profile(self, user: str) -> UserProfile:
         """A user's canonical name, ULID, avatar and points. Raises UserNotFound (404 or `[]`)."""
@@ -208,14 +222,14 @@ class RAClient:
 
     # -- internals ----------------------------------------------------------------------------
 
-    async def _progress_chunk(self, user: str, chunk: tuple[int, ...]) -> dict[int, GameProgress] | None:
+    async def _progress_chunk(
+        self, user: str, chunk: tuple[int, ...], ttl: float
+    ) -> dict[int, GameProgress] | None:
         async def load() -> dict[int, GameProgress] | None:
             data = await self._get_json(USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))})
             return _parse(lambda: parse_user_progress(data), USER_PROGRESS)
 
-        return await self._progress_cache.get_or_load(
-            (user.lower(), chunk), load, self._options.cache_progress_seconds
-        )
+        return await self._progress_cache.get_or_load((user.lower(), chunk), load, ttl)
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
         if self._session is None:

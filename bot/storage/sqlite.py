@@ -82,6 +82,8 @@ class SQLiteStorage:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None  # used on the worker thread only
         self._known_members: set[tuple[int, int]] = set()
+        # RA account -> the name every link to it is known to carry, so no-op renames skip the disk.
+        self._known_names: dict[str, str] = {}
         self._known_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -123,7 +125,9 @@ class SQLiteStorage:
         Other members linked to the same RA account get its fresh name too.
         """
         check_link_fields(ra_ulid, ra_name)
-        return await self._run(self._link_sync, discord_user_id, ra_ulid, ra_name, guild_id)
+        account = await self._run(self._link_sync, discord_user_id, ra_ulid, ra_name, guild_id)
+        self._remember_name(ra_ulid, ra_name)
+        return account
 
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
@@ -143,7 +147,15 @@ class SQLiteStorage:
     async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
         """Follow a rename on RetroAchievements for every link to this account."""
         check_link_fields(ra_ulid, ra_name)
+        if self._known_names.get(ra_ulid) == ra_name:
+            return
         await self._run(self._refresh_name_sync, ra_ulid, ra_name)
+        self._remember_name(ra_ulid, ra_name)
+
+    def _remember_name(self, ra_ulid: str, ra_name: str) -> None:
+        if len(self._known_names) >= _KNOWN_MEMBERS_CAP:
+            self._known_names.clear()
+        self._known_names[ra_ulid] = ra_name
 
     async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
         """Linked members of the guild, ordered by RA name (case-insensitive)."""
