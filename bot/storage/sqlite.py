@@ -84,6 +84,9 @@ class SQLiteStorage:
         self._known_members: set[tuple[int, int]] = set()
         # RA account -> the name every link to it is known to carry, so no-op renames skip the disk.
         self._known_names: dict[str, str] = {}
+        # Group commit: members first seen together are written in one transaction.
+        self._pending_members: set[tuple[int, int]] = set()
+        self._member_batch: asyncio.Task[None] | None = None
         self._known_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -138,11 +141,24 @@ class SQLiteStorage:
         return await self._run(self._unlink_sync, discord_user_id)
 
     async def record_member(self, guild_id: int, discord_user_id: int) -> None:
-        """Note that the member used the bot in the guild; repeats skip the database."""
+        """Note that the member used the bot in the guild; repeats skip the database.
+
+        Returns once the membership is committed. Members that arrive together share one transaction,
+        so a burst of new members costs a few disk syncs, not one each.
+        """
         with self._known_lock:
             if (guild_id, discord_user_id) in self._known_members:
                 return
-        await self._run(self._record_member_sync, guild_id, discord_user_id)
+        self._pending_members.add((guild_id, discord_user_id))
+        if self._member_batch is None:
+            self._member_batch = asyncio.get_running_loop().create_task(self._write_member_batch())
+        await asyncio.shield(self._member_batch)
+
+    async def _write_member_batch(self) -> None:
+        await asyncio.sleep(0)  # let the callers that arrive in this same loop turn join the batch
+        batch, self._pending_members = sorted(self._pending_members), set()
+        self._member_batch = None
+        await self._run(self._record_members_sync, batch)
 
     async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
         """Follow a rename on RetroAchievements for every link to this account."""
@@ -341,12 +357,14 @@ class SQLiteStorage:
             self._known_members = {pair for pair in self._known_members if pair[1] != discord_user_id}
         return deleted > 0
 
-    def _record_member_sync(self, guild_id: int, discord_user_id: int) -> None:
-        self._connection().execute(
-            "INSERT OR IGNORE INTO guild_members (guild_id, discord_user_id) VALUES (?, ?)",
-            (guild_id, discord_user_id),
-        )
-        self._remember_member(guild_id, discord_user_id)
+    def _record_members_sync(self, pairs: list[tuple[int, int]]) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany(
+                "INSERT OR IGNORE INTO guild_members (guild_id, discord_user_id) VALUES (?, ?)", pairs
+            )
+        for guild_id, discord_user_id in pairs:
+            self._remember_member(guild_id, discord_user_id)
 
     def _remember_member(self, guild_id: int, discord_user_id: int) -> None:
         with self._known_lock:
