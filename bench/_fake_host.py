@@ -1,0 +1,158 @@
+"""Child process of the progress benchmark: hosts the fakes and plays the members.
+
+It runs one FakeRA (the demo dataset) and `--discords` FakeDiscord instances (one per bot under test:
+a FakeDiscord serves one gateway client at a time), and on request sends bursts of `/progress`
+interactions to one of them, timing each from `send_interaction` to the final answer. Keeping the
+fakes here keeps their CPU out of the bot process that the benchmark measures.
+
+Started by `bench.progress_bench`; speaks `bench._ipc` on stdin/stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import time
+from collections import Counter
+from typing import Any
+
+from bench._ipc import JSON, send, serve
+from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
+from bot.sandbox.fake_ra import FakeRA, demo_dataset
+from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, string_options
+
+
+class FakeHost:
+    def __init__(self, discords: int, delay: float) -> None:
+        self.ra = FakeRA(demo_dataset(), api_key=SANDBOX_API_KEY, delay=delay)
+        self.discords = [FakeDiscord() for _ in range(discords)]
+
+    async def start(self) -> JSON:
+        await self.ra.start()
+        for fake in self.discords:
+            await fake.start()
+        return {
+            "ra_url": self.ra.base_url,
+            "discords": [
+                {"api_url": d.api_url, "gateway_url": d.gateway_url, "token": d.bot_token}
+                for d in self.discords
+            ],
+        }
+
+    async def stop(self) -> None:
+        for fake in self.discords:
+            await fake.stop()
+        await self.ra.stop()
+
+    async def handle(self, request: JSON) -> JSON | None:
+        op = request.get("op")
+        if op == "quit":
+            await self.stop()
+            return None
+        if op == "wait_ready":
+            await self.discords[int(request["target"])].wait_until_ready(timeout=float(request["timeout"]))
+            return {"ok": True}
+        if op == "set_delay":
+            self.ra.delay = float(request["delay"])
+            return {"ok": True}
+        if op == "burst":
+            return await self.burst(request)
+        raise ValueError(f"unknown op {op!r}")
+
+    async def burst(self, request: JSON) -> JSON:
+        fake = self.discords[int(request["target"])]
+        commands = int(request["commands"])
+        concurrency = max(1, int(request["concurrency"]))
+        member_base = int(request["member_base"])
+        options = string_options({"user": str(request["user"]), "games": str(request["games"])})
+        timeout = float(request["timeout"])
+        expect = str(request["expect"])
+        # Payloads are built before the clock starts: building them is the members' work, not the bot's.
+        payloads = [
+            fake.slash_payload("progress", options, user_id=member_base + i, username=f"member{i}")
+            for i in range(commands)
+        ]
+        ra_start, rest_start = len(self.ra.requests), len(fake.requests)
+        latencies: list[float] = []
+        errors: Counter[str] = Counter()
+        sample: dict[str, Any] = {}
+        queue = list(reversed(payloads))
+
+        async def worker() -> None:
+            while queue:
+                payload = queue.pop()
+                started = time.perf_counter()
+                try:
+                    interaction = await fake.send_interaction(payload)
+                    message = await final_answer(interaction, wait_seconds=timeout)
+                except Exception as exc:
+                    errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+                    continue
+                elapsed = time.perf_counter() - started
+                problem = _problem(interaction, message, expect)
+                if problem:
+                    errors[problem] += 1
+                    continue
+                latencies.append(elapsed)
+                if not sample:
+                    sample.update(message)
+
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(min(concurrency, commands))))
+        wall = time.perf_counter() - wall_start
+        fake_cpu = time.process_time() - cpu_start
+        ra_requests = Counter(r.endpoint for r in self.ra.requests[ra_start:])
+        rest = fake.requests[rest_start:]
+        return {
+            "latencies": latencies,
+            "errors": dict(errors),
+            "wall": wall,
+            "fake_cpu": fake_cpu,
+            "ra_requests": dict(ra_requests),
+            "ra_peak_per_second": _peak_per_second([r.time for r in self.ra.requests[ra_start:]]),
+            "rest_requests": len(rest),
+            "rest_failures": sum(1 for r in rest if r.status >= 400),
+            "embed_chars": len(json.dumps(sample.get("embeds", []))),
+        }
+
+
+def _problem(interaction: FakeInteraction, message: JSON, expect: str) -> str | None:
+    """Why this answer is not the expected progress embed, or None when it is."""
+    embeds = message.get("embeds") or []
+    if interaction.followups or not embeds:
+        return f"not a progress embed: {str(message.get('content'))[:80]!r}"
+    if expect not in json.dumps(embeds):
+        return f"embed without {expect!r}"
+    if interaction.callback_type != 5:
+        return f"first answer was callback type {interaction.callback_type}, not a defer"
+    return None
+
+
+def _peak_per_second(times: list[float]) -> int:
+    times = sorted(times)
+    best = start = 0
+    for end, t in enumerate(times):
+        while t - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--discords", type=int, default=2)
+    parser.add_argument("--upstream-delay", type=float, default=0.0)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="fakes %(levelname)s %(name)s: %(message)s")
+    host = FakeHost(args.discords, args.upstream_delay)
+    send(await host.start())
+    try:
+        await serve(host.handle)
+    finally:
+        await host.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
