@@ -70,3 +70,29 @@ async def test_demo_runs_offline_and_shows_the_reply(tmp_path: Path) -> None:
     assert "There is no RetroAchievements user named NoSuchPlayer" in out
     assert "Page 2/2" in out
     assert "Traceback" not in out + err
+
+
+async def test_a_damaged_database_stops_the_bot_with_a_clear_message(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "bot.sqlite3"
+    database.parent.mkdir()
+    database.write_bytes(b"this is not a database" * 100)
+    async with FakeRA(demo_dataset(), api_key=SANDBOX_API_KEY) as fake_ra:
+        fake_discord = FakeDiscord()
+        await fake_discord.start()
+        try:
+            env = {
+                "DISCORD_TOKEN": fake_discord.bot_token,
+                "RA_API_KEY": SANDBOX_API_KEY,
+                "RA_BASE_URL": fake_ra.base_url,
+                "DISCORD_API_URL": fake_discord.api_url,
+                "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+                "DATA_DIR": str(database.parent),
+            }
+            code, out, err = await run_bot_command([], env, tmp_path)
+        finally:
+            await fake_discord.stop()
+    assert code == 2
+    last_line = err.strip().splitlines()[-1]
+    assert last_line.startswith("Storage error: ") and str(database) in last_line
+    assert "Traceback" not in err
+    assert database.read_bytes() == b"this is not a database" * 100

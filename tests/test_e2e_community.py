@@ -698,3 +698,19 @@ async def test_a_second_leaderboard_is_served_from_cache_even_after_progress_ans
         assert first == 300
         assert sandbox.ra.count("API_GetUserProgress") == first
         assert again["embeds"][0]["footer"]["text"].endswith("300 members ranked · Page 1/30")
+
+
+async def test_a_slow_leaderboard_shows_how_far_it_has_got() -> None:
+    env = {**NO_COOLDOWN, "RA_REQUESTS_PER_SECOND": "100", "RA_BURST": "1"}
+    async with running_sandbox(board_dataset(), env=env) as sandbox:
+        await board_of_300(sandbox)  # about 3 s at 100 requests/s
+        interaction = await sandbox.command("leaderboard", game="1")
+        await final_answer(interaction, wait_seconds=15)
+    notes = [
+        e.body["content"]
+        for e in interaction.events
+        if e.kind == "edit_original" and not e.body.get("embeds")
+    ]
+    assert notes, "the member saw no progress while 300 members were checked"
+    assert all(re.fullmatch(r"Checking \d+ of 300 members on RetroAchievements…", note) for note in notes)
+    assert interaction.original is not None and interaction.original["content"] == ""
