@@ -88,7 +88,7 @@ async def test_a_damaged_database_stops_the_bot_with_a_clear_message(tmp_path: P
                 "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
                 "DATA_DIR": str(database.parent),
             }
-            code, out, err = await run_bot_command([], env, tmp_path)
+            code, _, err = await run_bot_command([], env, tmp_path)
         finally:
             await fake_discord.stop()
     assert code == 2
