@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -17,12 +18,20 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from bot.sandbox.fake_discord import DEFAULT_GUILD_ID, FakeDiscord, FakeInteraction, InteractionEvent
+from bot.sandbox.fake_discord import (
+    DEFAULT_GUILD_ID,
+    FakeDiscord,
+    FakeInteraction,
+    InteractionCounts,
+    InteractionEvent,
+    guild_for_shard,
+)
 
 DEADLINE = 0.3
 FRUITS = ["apple", "apricot", "banana", "cherry"]
 
 Interaction = discord.Interaction[commands.Bot]
+AnyBot = TypeVar("AnyBot", commands.Bot, commands.AutoShardedBot)
 
 
 @dataclass
@@ -143,17 +152,16 @@ class Running:
     probe: Probe
 
 
-@pytest.fixture
-async def running(fake: FakeDiscord) -> AsyncIterator[Running]:
-    probe = Probe()
-    bot = make_bot(probe)
+@contextlib.asynccontextmanager
+async def started(bot: AnyBot, token: str) -> AsyncIterator[AnyBot]:
+    """Run `bot` until it is ready (surfacing a startup error), and close it afterwards."""
     ready = asyncio.Event()
 
     async def on_ready() -> None:
         ready.set()
 
     bot.add_listener(on_ready, "on_ready")
-    task = asyncio.create_task(bot.start(fake.bot_token))
+    task = asyncio.create_task(bot.start(token))
     waiter = asyncio.create_task(ready.wait())
     done, _ = await asyncio.wait({task, waiter}, timeout=5, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
@@ -161,10 +169,17 @@ async def running(fake: FakeDiscord) -> AsyncIterator[Running]:
         task.result()  # surfaces the bot's startup error
     assert waiter in done, "bot did not become ready"
     try:
-        yield Running(bot, probe)
+        yield bot
     finally:
         await bot.close()
         await task
+
+
+@pytest.fixture
+async def running(fake: FakeDiscord) -> AsyncIterator[Running]:
+    probe = Probe()
+    async with started(make_bot(probe), fake.bot_token) as bot:
+        yield Running(bot, probe)
 
 
 async def answered(fake: FakeDiscord, payload: dict[str, Any]) -> tuple[FakeInteraction, dict[str, Any]]:
@@ -355,7 +370,8 @@ async def test_gateway_disconnect_resumes(fake: FakeDiscord, running: Running) -
 async def test_many_concurrent_interactions(fake: FakeDiscord, running: Running) -> None:
     started = time.perf_counter()
     payloads = [fake.slash_payload("echo", [text_option("text", f"n{i}")]) for i in range(150)]
-    interactions = [await fake.send_interaction(p) for p in payloads]
+    # The fixture's 0.3 s deadline is shorter than 150 round trips on a busy machine.
+    interactions = [await fake.send_interaction(p, deadline=5) for p in payloads]
     answers = await asyncio.gather(*(i.wait_for_answer(timeout=5) for i in interactions))
     assert [a["content"] for a in answers] == [f"n{i}" for i in range(150)]
     assert time.perf_counter() - started < 5
@@ -656,3 +672,171 @@ async def test_file_uploads_use_multipart(fake: FakeDiscord, running: Running) -
     (followup,) = interaction.followups
     assert followup["id"] == str(followup_id)
     assert followup["content"] == "two edited" and followup["attachments"][0]["filename"] == "two.txt"
+
+
+# ------------------------------------------------------------------------------------- shards and soak
+
+
+class ShardedBot(commands.AutoShardedBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Skip discord.py's 5 s pause before every IDENTIFY but the first."""
+
+
+def make_sharded_bot(**options: Any) -> ShardedBot:
+    bot = ShardedBot(
+        command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.01, **options
+    )
+
+    @bot.tree.command(description="Which process answers")
+    async def where(interaction: discord.Interaction[ShardedBot]) -> None:
+        await interaction.response.send_message(f"shards={bot.shard_ids} guild={interaction.guild_id}")
+
+    return bot
+
+
+def test_guild_for_shard() -> None:
+    for count in (1, 2, 3, 16):
+        for shard in range(count):
+            guilds = [guild_for_shard(shard, count, nth) for nth in range(3)]
+            assert len(set(guilds)) == 3
+            assert all((g >> 22) % count == shard for g in guilds)
+    assert guild_for_shard(0, 1) == DEFAULT_GUILD_ID
+    with pytest.raises(ValueError):
+        guild_for_shard(2, 2)
+
+
+async def test_auto_sharded_bot_in_one_process(fake: FakeDiscord) -> None:
+    fake.recommended_shards = 2
+    async with started(make_sharded_bot(), fake.bot_token) as bot:
+        await fake.wait_until_ready(timeout=1, shards=2)
+        assert bot.shard_count == 2 and fake.connected_shards == [0, 1]
+        assert "/gateway/bot" in [r.path for r in fake.requests]  # no shard_count: ask Discord
+        assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+        for shard in (0, 1):
+            guild = guild_for_shard(shard, 2)
+            interaction, answer = await answered(fake, fake.slash_payload("where", guild_id=guild))
+            assert interaction.shard == shard
+            assert answer["content"] == f"shards=None guild={guild}"
+
+        # One shard drops: it RESUMEs and gets what was sent meanwhile; the other shard is untouched.
+        await fake.disconnect_gateway(shard=1)
+        pending = await fake.send_interaction(fake.slash_payload("where", guild_id=guild_for_shard(1, 2)))
+        await fake.wait_until_resumed(timeout=2)
+        assert (await pending.wait_for_answer(timeout=2))["content"].startswith("shards=None")
+        assert fake.resumes == 1 and len(fake.identifies) == 2
+        _, other = await answered(fake, fake.slash_payload("where", guild_id=guild_for_shard(0, 2)))
+        assert other["content"].startswith("shards=None")
+
+
+async def test_two_processes_each_get_their_shard(fake: FakeDiscord) -> None:
+    first = make_sharded_bot(shard_ids=[0], shard_count=2)
+    second = make_sharded_bot(shard_ids=[1], shard_count=2)
+    async with started(first, fake.bot_token), started(second, fake.bot_token):
+        await fake.wait_until_ready(timeout=1, shards=2)
+        assert "/gateway/bot" not in [r.path for r in fake.requests]  # shard_count given
+        for nth in range(2):
+            for shard in (0, 1):
+                guild = guild_for_shard(shard, 2, nth)
+                _, answer = await answered(fake, fake.slash_payload("where", guild_id=guild))
+                assert answer["content"] == f"shards=[{shard}] guild={guild}"
+        _, dm = await answered(fake, fake.slash_payload("where", guild_id=None))
+        assert dm["content"] == "shards=[0] guild=None"
+        _, forced = await answered_on(fake, fake.slash_payload("where", guild_id=None), shard=1)
+        assert forced["content"] == "shards=[1] guild=None"
+        with pytest.raises(RuntimeError, match="no gateway connection holds shard 2"):
+            await fake.send_interaction(fake.slash_payload("where"), shard=2)
+        assert fake.counts.sent == 6 and fake.counts.answered == 6
+
+
+async def answered_on(
+    fake: FakeDiscord, payload: dict[str, Any], shard: int
+) -> tuple[FakeInteraction, dict[str, Any]]:
+    interaction = await fake.send_interaction(payload, shard=shard)
+    return interaction, await interaction.wait_for_answer(timeout=3)
+
+
+async def test_unsharded_session_and_routing_errors(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    with pytest.raises(RuntimeError, match="no gateway client has identified"):
+        await fake.send_interaction(fake.slash_payload("raw"))
+    await raw_client(fake, http)  # identifies as [0, 1]: owns every guild
+    interaction = await fake.send_interaction(fake.slash_payload("raw", guild_id=guild_for_shard(1, 2)))
+    assert interaction.shard == 0
+    with pytest.raises(RuntimeError, match="shard 1"):
+        await fake.send_interaction(fake.slash_payload("raw"), shard=1)
+    with pytest.raises(RuntimeError, match="for shard 1"):
+        await fake.disconnect_gateway(shard=1)
+    ws = await http.ws_connect(fake.gateway_url)
+    await ws.receive_json()
+    await ws.send_json({"op": 2, "d": {"token": fake.bot_token, "intents": 1, "shard": [2, 2]}})
+    assert (await ws.receive()).data == 4010
+    with pytest.raises(TimeoutError, match="1 of 2 shards"):
+        await fake.wait_until_ready(timeout=0.05, shards=2)
+
+
+async def test_deadline_zero_expires_and_counts(fake: FakeDiscord, running: Running) -> None:
+    @running.bot.tree.error
+    async def on_error(interaction: Interaction, error: app_commands.AppCommandError) -> None:
+        cause = error.__cause__
+        await running.probe.outcomes.put(
+            (cause.status, cause.code) if isinstance(cause, discord.HTTPException) else error
+        )
+
+    expired = await fake.send_interaction(fake.slash_payload("echo", [text_option("text", "x")]), deadline=0)
+    assert await asyncio.wait_for(running.probe.outcomes.get(), 2) == (404, 10062)
+    assert expired.expired
+    _, answer = await answered(fake, fake.slash_payload("echo", [text_option("text", "in time")]))
+    assert answer["content"] == "in time"
+    assert fake.counts == InteractionCounts(sent=2, answered=1, expired=1)
+    assert fake.unanswered() == [expired] and not expired.answered
+    assert fake.unanswered(older_than=60) == []
+
+
+async def test_reply_429_every_is_retried(fake: FakeDiscord, running: Running) -> None:
+    fake.reply_429_every = 2
+    # Each /slow is a callback then a PATCH: every PATCH is limited once, then retried.
+    results = [await answered(fake, fake.slash_payload("slow")) for _ in range(3)]
+    assert all(answer["content"] == "done" for _, answer in results)
+    replies = [(r.method, r.status) for r in fake.requests if not r.path.startswith(("/users", "/oauth2"))]
+    assert replies == [("POST", 200), ("PATCH", 429), ("PATCH", 200)] * 3
+    assert fake.counts.rate_limited == 3 and fake.counts.answered == 3
+
+    fake.reply_429_every = 1
+    hook = f"{fake.api_url}/webhooks/{fake.application_id}/unknown-token?wait=1"
+    async with aiohttp.ClientSession() as http:
+        async with http.post(hook, json={"content": "x"}) as resp:
+            assert resp.status == 429 and await resp.json() == {
+                "message": "You are being rate limited.",
+                "retry_after": 0.05,
+                "global": False,
+            }
+            assert resp.headers["Via"] and resp.headers["X-RateLimit-Remaining"] == "0"
+            assert float(resp.headers["X-RateLimit-Reset-After"]) == 0.05
+            assert {"X-RateLimit-Limit", "X-RateLimit-Reset", "X-RateLimit-Bucket"} <= set(resp.headers)
+        async with http.post(hook, json={"content": "x"}) as resp:
+            assert resp.status == 401  # the retry is let through
+    fake.reply_429_callbacks = False
+    _, answer = await answered(fake, fake.slash_payload("echo", [text_option("text", "unlimited")]))
+    assert answer["content"] == "unlimited" and fake.counts.rate_limited == 4
+
+
+async def test_forget_finished_and_keep_requests_bound_memory(http: aiohttp.ClientSession) -> None:
+    fake = FakeDiscord(keep_requests=5)
+    await fake.start()
+    try:
+        await raw_client(fake, http)
+        sent = [await fake.send_interaction(fake.slash_payload("raw")) for _ in range(20)]
+        for interaction in sent[:15]:
+            url = f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback"
+            async with http.post(url, json={"type": 4, "data": {"content": "ok"}}) as resp:
+                assert resp.status == 204
+        assert len(fake.requests) == 5 and fake.requests[-1].path.endswith(f"{sent[14].token}/callback")
+        assert len(fake.interactions) == 20 and len(fake.messages) == 15
+
+        assert fake.forget_finished(older_than=60) == 0
+        assert fake.forget_finished(older_than=0) == 15
+        assert set(fake.interactions) == {i.id for i in sent[15:]} and not fake.messages
+        assert fake.requests == []
+        assert fake.unanswered() == sent[15:]
+        assert fake.counts == InteractionCounts(sent=20, answered=15)
+    finally:
+        await fake.stop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
 import json
+import math
 import re
 import secrets
 import socket
@@ -24,8 +26,10 @@ __all__ = [
     "DEFAULT_USER_ID",
     "FakeDiscord",
     "FakeInteraction",
+    "InteractionCounts",
     "InteractionEvent",
     "RecordedRequest",
+    "guild_for_shard",
 ]
 
 JSON = dict[str, Any]
@@ -110,6 +114,21 @@ def _put(errors: JSON, path: tuple[str | int, ...], error: JSON) -> None:
     node.setdefault(str(path[-1]), error)
 
 
+def guild_for_shard(shard_id: int, shard_count: int, nth: int = 0) -> int:
+    """A guild id that Discord routes to `shard_id` of `shard_count` (`nth` picks another such id)."""
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} is not in 0..{shard_count - 1}")
+    stamp = DEFAULT_GUILD_ID >> 22
+    stamp += shard_id - stamp % shard_count + nth * shard_count
+    return (stamp << 22) | (DEFAULT_GUILD_ID & ((1 << 22) - 1))
+
+
+def _copy(value: JSON) -> JSON:
+    """Deep copy of JSON data, several times faster than copy.deepcopy."""
+    copied: JSON = json.loads(json.dumps(value))
+    return copied
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -137,6 +156,7 @@ class RecordedRequest:
     json: Any | None
     headers: dict[str, str]
     status: int = 0
+    at: float = 0.0  # time.monotonic() when received
 
 
 @dataclass
@@ -146,6 +166,17 @@ class InteractionEvent:
     kind: str
     body: dict[str, Any]
     message: dict[str, Any] | None = None  # snapshot of the resulting message, if any
+
+
+@dataclass
+class InteractionCounts:
+    """Running totals for a soak report; they survive `forget_finished()`."""
+
+    sent: int = 0
+    # Got a visible answer: a reply, update, autocomplete or modal, or an edit/followup after a defer.
+    answered: int = 0
+    expired: int = 0  # had a callback refused because its deadline had passed
+    rate_limited: int = 0  # 429s served by `reply_429_every`
 
 
 @dataclass
@@ -169,8 +200,18 @@ class _Fault:
 class _GatewaySession:
     session_id: str
     ws: web.WebSocketResponse | None
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     backlog: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=10_000))
+
+    @property
+    def connected(self) -> bool:
+        return self.ws is not None and not self.ws.closed
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether Discord routes events of this guild (None: a DM) to this session's shard."""
+        return self.shard_id == (0 if guild_id is None else (guild_id >> 22) % self.shard_count)
 
 
 _Handler = Callable[[re.Match[str], RecordedRequest, list[_Upload]], tuple[int, Any]]
@@ -463,7 +504,15 @@ def _validate_command(cmd: Any, index: int, errors: JSON) -> None:
 class FakeInteraction:
     """One interaction sent to the bot, and everything the bot did to answer it."""
 
-    def __init__(self, fake: FakeDiscord, payload: dict[str, Any], created_at: float) -> None:
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        payload: dict[str, Any],
+        created_at: float,
+        *,
+        deadline: float | None = None,
+        shard: int = 0,
+    ) -> None:
         self.id: str = str(payload["id"])
         self.token: str = str(payload["token"])
         self.payload: dict[str, Any] = payload
@@ -473,6 +522,10 @@ class FakeInteraction:
         self.ephemeral: bool = False
         self.callback_type: int | None = None
         self.created_at: float = created_at
+        self.deadline: float | None = deadline  # None: the fake's `interaction_deadline`
+        self.shard: int = shard  # the shard it was dispatched to
+        self.answered_at: float | None = None  # when the first visible answer was accepted
+        self.expired: bool = False  # a callback was refused because the deadline had passed
         self._fake = fake
         self._original_id: str | None = None
         self._loading = False
@@ -483,6 +536,11 @@ class FakeInteraction:
 
     def __repr__(self) -> str:
         return f"<FakeInteraction id={self.id} type={self.type} events={[e.kind for e in self.events]}>"
+
+    @property
+    def answered(self) -> bool:
+        """Whether the member got a visible answer (see `InteractionCounts.answered`)."""
+        return self.answered_at is not None
 
     @property
     def acknowledged(self) -> bool:
@@ -502,8 +560,11 @@ class FakeInteraction:
         return [self._fake.messages[i] for i in self._followup_ids if i in self._fake.messages]
 
     def _record(self, kind: str, body: JSON, message: JSON | None = None) -> None:
-        event = InteractionEvent(kind, body, copy.deepcopy(message) if message is not None else None)
+        event = InteractionEvent(kind, body, _copy(message) if message is not None else None)
         self.events.append(event)
+        if self.answered_at is None and _is_answer(event):
+            self.answered_at = self._fake._now()
+            self._fake.counts.answered += 1
         for predicate, future in list(self._waiters):
             if future.done():
                 continue
@@ -540,7 +601,7 @@ class FakeInteraction:
         """Wait for the first visible answer; return the resulting message (or autocomplete data)."""
         event = await self.wait_for(_is_answer, timeout)
         if event.message is not None:
-            return copy.deepcopy(event.message)
+            return _copy(event.message)
         data = dict(event.body.get("data") or {})
         data.setdefault("flags", 0)
         return data
@@ -548,7 +609,7 @@ class FakeInteraction:
 
 def _is_answer(event: InteractionEvent) -> bool:
     if event.kind == "callback":
-        return event.body.get("type") in (4, 7, 8)
+        return event.body.get("type") in (4, 7, 8, 9)
     if event.kind in ("edit_original", "followup"):
         return event.message is not None and not _is_empty(event.message)
     return False
@@ -558,7 +619,17 @@ def _is_answer(event: InteractionEvent) -> bool:
 
 
 class FakeDiscord:
-    """Fake Discord REST API and gateway, strict about limits and interaction rules."""
+    """Fake Discord REST API and gateway, strict about limits and interaction rules.
+
+    Any number of gateway connections may be open at once (one per shard, from one or several
+    processes); interactions are routed to the shard that owns their guild.
+
+    `reply_429_every=N` answers every Nth interaction callback and webhook request (followups,
+    edits, deletes) with a 429 that discord.py retries after `reply_429_retry_after` seconds; the
+    retry of a limited request is never limited again. Real Discord exempts interaction callbacks
+    from the global rate limit and rarely 429s them; pass `reply_429_callbacks=False` to limit
+    webhook requests only. `keep_requests` bounds `requests` to the newest N entries.
+    """
 
     def __init__(
         self,
@@ -570,6 +641,12 @@ class FakeDiscord:
         token_lifetime: float = 900.0,
         bot_username: str = "FakeBot",
         allowed_privileged_intents: int = _PRIVILEGED_INTENTS,
+        recommended_shards: int = 1,
+        max_concurrency: int = 1,
+        reply_429_every: int = 0,
+        reply_429_callbacks: bool = True,
+        reply_429_retry_after: float = 0.05,
+        keep_requests: int | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.application_id = application_id
@@ -578,6 +655,13 @@ class FakeDiscord:
         self.interaction_deadline = interaction_deadline
         self.token_lifetime = token_lifetime
         self.allowed_privileged_intents = allowed_privileged_intents
+        self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
+        self.reply_429_every = reply_429_every
+        self.reply_429_callbacks = reply_429_callbacks
+        self.reply_429_retry_after = reply_429_retry_after
+        self.keep_requests = keep_requests
+        self.counts = InteractionCounts()
         self.requests: list[RecordedRequest] = []
         self.identifies: list[dict[str, Any]] = []
         self.gateway_queries: list[dict[str, str]] = []
@@ -591,8 +675,11 @@ class FakeDiscord:
         self._faults: list[_Fault] = []
         self._sessions: dict[str, _GatewaySession] = {}
         self._sockets: set[web.WebSocketResponse] = set()
-        self._ready = asyncio.Event()
-        self._resumed = asyncio.Event()
+        self._gateway_changed = asyncio.Event()
+        self._awaiting_resume: set[str] = set()
+        self._reply_requests = 0
+        self._limited: set[tuple[str, str]] = set()
+        self._bucket = secrets.token_hex(16)
         self._last_id = 0
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
@@ -661,13 +748,36 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ public helpers
 
-    async def wait_until_ready(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until a client identified and READY was sent."""
-        await asyncio.wait_for(self._ready.wait(), timeout)
+    @property
+    def connected_shards(self) -> list[int]:
+        """Ids of the shards that have an open gateway connection (an unsharded client is shard 0)."""
+        return sorted({s.shard_id for s in self._sessions.values() if s.connected})
+
+    def _ready_shards(self) -> set[tuple[int, int]]:
+        return {(s.shard_id, s.shard_count) for s in self._sessions.values()}
+
+    async def wait_until_ready(self, timeout: float = 5.0, shards: int = 1) -> None:  # noqa: ASYNC109
+        """Wait until `shards` distinct shards have identified and got READY (unsharded: shard 0)."""
+        try:
+            await self._wait_gateway(lambda: len(self._ready_shards()) >= shards, timeout)
+        except TimeoutError:
+            ready = sorted(self._ready_shards())
+            raise TimeoutError(f"{len(ready)} of {shards} shards READY in {timeout}s: {ready}") from None
 
     async def wait_until_resumed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
-        """Wait until a client RESUMEd after the last `disconnect_gateway()`."""
-        await asyncio.wait_for(self._resumed.wait(), timeout)
+        """Wait until every session closed by `disconnect_gateway()` has RESUMEd (or any RESUME)."""
+        await self._wait_gateway(lambda: self.resumes > 0 and not self._awaiting_resume, timeout)
+
+    async def _wait_gateway(self, predicate: Callable[[], bool], timeout: float) -> None:  # noqa: ASYNC109
+        async def until() -> None:
+            while not predicate():
+                await self._gateway_changed.wait()
+
+        await asyncio.wait_for(until(), timeout)
+
+    def _gateway_change(self) -> None:
+        self._gateway_changed.set()
+        self._gateway_changed = asyncio.Event()
 
     def fail_next(
         self,
@@ -684,17 +794,23 @@ class FakeDiscord:
             _Fault(method.upper(), re.compile(path_pattern), status, body, times, dict(headers or {}))
         )
 
-    async def send_interaction(self, payload: dict[str, Any]) -> FakeInteraction:
-        """Dispatch INTERACTION_CREATE to the connected client and start the interaction's deadline clock."""
-        session = self._pick_session()
-        if session is None:
-            raise RuntimeError("no gateway client has identified")
+    async def send_interaction(
+        self, payload: dict[str, Any], *, shard: int | None = None, deadline: float | None = None
+    ) -> FakeInteraction:
+        """Dispatch INTERACTION_CREATE and start the interaction's deadline clock.
+
+        It goes to the shard that owns the payload's guild (DMs: shard 0), or to `shard`; a shard
+        that is disconnected gets it on RESUME. `deadline` overrides `interaction_deadline` for this
+        interaction (0: every callback is refused with 10062 Unknown interaction).
+        """
+        session = self._route(payload, shard)
         iid, token = str(payload["id"]), str(payload["token"])
         if iid in self.interactions or token in self._by_token:
             raise ValueError(f"interaction id or token reused: {iid}")
-        interaction = FakeInteraction(self, payload, self._now())
+        interaction = FakeInteraction(self, payload, self._now(), deadline=deadline, shard=session.shard_id)
         self.interactions[iid] = interaction
         self._by_token[token] = interaction
+        self.counts.sent += 1
         message = payload.get("message")
         if isinstance(message, dict):
             mid = str(message["id"])
@@ -704,13 +820,41 @@ class FakeDiscord:
         await self._dispatch(session, "INTERACTION_CREATE", payload)
         return interaction
 
-    async def disconnect_gateway(self) -> None:
-        """Close the client's websocket with 4000 so that discord.py reconnects and RESUMEs."""
-        session = self._pick_session()
-        if session is None or session.ws is None or session.ws.closed:
-            raise RuntimeError("no connected gateway client")
-        self._resumed.clear()
-        await session.ws.close(code=4000, message=b"Unknown error.")
+    async def disconnect_gateway(self, shard: int | None = None) -> None:
+        """Close the websocket of `shard` (None: every shard) with 4000, so that discord.py RESUMEs."""
+        sessions = [s for s in self._sessions.values() if s.connected and shard in (None, s.shard_id)]
+        if not sessions:
+            where = "" if shard is None else f" for shard {shard}"
+            raise RuntimeError(f"no connected gateway client{where}")
+        self._awaiting_resume.update(s.session_id for s in sessions)
+        for session in sessions:
+            if session.ws is not None:
+                await session.ws.close(code=4000, message=b"Unknown error.")
+
+    def unanswered(self, older_than: float = 0.0) -> list[FakeInteraction]:
+        """Interactions sent at least `older_than` seconds ago that got no visible answer (yet)."""
+        cutoff = self._now() - older_than
+        return [i for i in self.interactions.values() if i.answered_at is None and i.created_at <= cutoff]
+
+    def forget_finished(self, older_than: float) -> int:
+        """Drop interactions answered more than `older_than` seconds ago (with their messages), and
+        recorded requests that old; return how many interactions were dropped.
+
+        Unanswered interactions stay for `unanswered()`; `counts` keeps the totals. The bot can no
+        longer edit or follow up a dropped interaction (401 Invalid Webhook Token).
+        """
+        cutoff = self._now() - older_than
+        done = [
+            i for i in self.interactions.values() if i.answered_at is not None and i.answered_at <= cutoff
+        ]
+        for interaction in done:
+            del self.interactions[interaction.id]
+            self._by_token.pop(interaction.token, None)
+            for mid in interaction._message_ids:
+                if mid != interaction._component_message_id:
+                    self.messages.pop(mid, None)
+        del self.requests[: bisect.bisect_right(self.requests, cutoff, key=lambda r: r.at)]
+        return len(done)
 
     def slash_payload(
         self,
@@ -956,8 +1100,11 @@ class FakeDiscord:
             dict(request.query),
             None if isinstance(body, _Reject) else body,
             dict(request.headers),
+            at=self._now(),
         )
         self.requests.append(record)
+        if self.keep_requests is not None and len(self.requests) > self.keep_requests:
+            del self.requests[: len(self.requests) - self.keep_requests]
         if isinstance(body, _Reject):
             status, answer, headers = body.status, body.body, dict[str, str]()
         else:
@@ -974,6 +1121,18 @@ class FakeDiscord:
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
                 return fault.status, copy.deepcopy(fault.body), fault.headers
+        if self.reply_429_every > 0 and self._rate_limits(record):
+            key = (record.method, record.path)
+            if key in self._limited:
+                self._limited.discard(key)  # discord.py's retry of a request we limited: let it through
+            else:
+                self._reply_requests += 1
+                if self._reply_requests % self.reply_429_every == 0:
+                    if len(self._limited) >= 10_000:
+                        self._limited.clear()  # retries that never came
+                    self._limited.add(key)
+                    self.counts.rate_limited += 1
+                    return self._rate_limited()
         path_matched = False
         for method, pattern, handler, needs_auth in self._routes:
             match = pattern.fullmatch(record.path)
@@ -992,6 +1151,25 @@ class FakeDiscord:
         if path_matched:
             return 405, _error(0, "405: Method Not Allowed"), {}
         return 404, _error(0, "404: Not Found"), {}
+
+    def _rate_limits(self, record: RecordedRequest) -> bool:
+        if record.path.startswith("/webhooks/"):
+            return True
+        return self.reply_429_callbacks and record.path.startswith("/interactions/")
+
+    def _rate_limited(self) -> tuple[int, Any, dict[str, str]]:
+        """A per-route 429 as Discord sends it (discord.py retries it because `_respond` adds Via)."""
+        wait = self.reply_429_retry_after
+        headers = {
+            "Retry-After": str(max(1, math.ceil(wait))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
+            "X-RateLimit-Reset-After": f"{wait:.3f}",
+            "X-RateLimit-Bucket": self._bucket,
+            "X-RateLimit-Scope": "user",
+        }
+        return 429, {"message": "You are being rate limited.", "retry_after": wait, "global": False}, headers
 
     # ------------------------------------------------------------------ bot routes
 
@@ -1037,8 +1215,13 @@ class FakeDiscord:
     def _get_gateway_bot(
         self, match: re.Match[str], record: RecordedRequest, uploads: list[_Upload]
     ) -> tuple[int, Any]:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        limit = {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 86_400_000,
+            "max_concurrency": self.max_concurrency,
+        }
+        return 200, {"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limit}
 
     def _check_app(self, match: re.Match[str]) -> int | None:
         if match["app"] != str(self.application_id):
@@ -1152,7 +1335,7 @@ class FakeDiscord:
 
     def _apply(self, message: JSON, data: JSON, uploads: list[_Upload]) -> JSON:
         """Return `message` with the fields of a create/edit body applied (does not store it)."""
-        out = copy.deepcopy(message)
+        out = _copy(message)
         if "content" in data:
             out["content"] = data["content"] or ""
         if "embeds" in data:
@@ -1208,7 +1391,11 @@ class FakeDiscord:
             )
         if interaction.acknowledged:
             raise _Reject(400, _error(40060, "Interaction has already been acknowledged."))
-        if self._now() - interaction.created_at > self.interaction_deadline:
+        deadline = self.interaction_deadline if interaction.deadline is None else interaction.deadline
+        if deadline <= 0 or self._now() - interaction.created_at > deadline:
+            if not interaction.expired:
+                interaction.expired = True
+                self.counts.expired += 1
             raise _Reject(404, _unknown_interaction())
         data = body.get("data") or {}
         if not isinstance(data, dict):
@@ -1353,13 +1540,22 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ gateway
 
-    def _pick_session(self) -> _GatewaySession | None:
-        fallback = None
-        for session in self._sessions.values():
-            if session.ws is not None and not session.ws.closed:
-                return session
-            fallback = fallback or session
-        return fallback
+    def _route(self, payload: JSON, shard: int | None) -> _GatewaySession:
+        """The newest connected session for the target shard, else its newest session (it may RESUME)."""
+        if not self._sessions:
+            raise RuntimeError("no gateway client has identified")
+        raw_guild = payload.get("guild_id")
+        guild_id = int(raw_guild) if raw_guild is not None else None
+        matching = [
+            s
+            for s in reversed(self._sessions.values())
+            if (s.owns(guild_id) if shard is None else s.shard_id == shard)
+        ]
+        if not matching:
+            target = f"shard {shard}" if shard is not None else f"the shard of guild {guild_id}"
+            held = sorted(self._ready_shards())
+            raise RuntimeError(f"no gateway connection holds {target}; [shard, count] held: {held}")
+        return next((s for s in matching if s.connected), matching[0])
 
     async def _dispatch(self, session: _GatewaySession, event: str, data: JSON) -> None:
         session.seq += 1
@@ -1392,6 +1588,10 @@ class FakeDiscord:
                     break
                 if op == 1:
                     await ws.send_str('{"op": 11, "s": null, "t": null, "d": null}')
+                    if session is not None and isinstance(data, int):
+                        # The client has every event up to `data`: a RESUME never replays them.
+                        while session.backlog and session.backlog[0][0] <= data:
+                            session.backlog.popleft()
                 elif op == 2:
                     session = await self._identify(ws, session, data)
                 elif op == 6:
@@ -1424,7 +1624,21 @@ class FakeDiscord:
         if intents & _PRIVILEGED_INTENTS & ~self.allowed_privileged_intents:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
-        session = _GatewaySession(session_id=secrets.token_hex(16), ws=ws)
+        shard = data.get("shard", [0, 1])
+        if not (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) for n in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
+        # A new session replaces a dead one of the same shard (say, a restarted process's).
+        for old in [s for s in self._sessions.values() if (s.shard_id, s.shard_count) == tuple(shard)]:
+            if not old.connected:
+                del self._sessions[old.session_id]
+                self._awaiting_resume.discard(old.session_id)
+        session = _GatewaySession(secrets.token_hex(16), ws, shard_id=shard[0], shard_count=shard[1])
         self._sessions[session.session_id] = session
         ready: JSON = {
             "v": 10,
@@ -1444,7 +1658,7 @@ class FakeDiscord:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self._dispatch(session, "READY", ready)
-        self._ready.set()
+        self._gateway_change()
         return session
 
     async def _resume(
@@ -1467,7 +1681,8 @@ class FakeDiscord:
                 await ws.send_str(frame)
         await self._dispatch(resumed, "RESUMED", {"_trace": ["fake-discord"]})
         self.resumes += 1
-        self._resumed.set()
+        self._awaiting_resume.discard(resumed.session_id)
+        self._gateway_change()
         return resumed
 
 
