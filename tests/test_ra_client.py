@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -13,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.ra.backends import MemoryRateLimiter, MemoryResponseStore
 from bot.ra.client import RAClient, RAClientOptions, parse_retry_after
 from bot.ra.models import GameProgress
 from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset, edge_case_dataset
@@ -429,3 +431,86 @@ async def test_sentinel_key_never_appears(caplog: pytest.LogCaptureFixture) -> N
     assert leaks == []
     # The test itself must be able to see the key where it legitimately is.
     assert any(r.params.get("y") == SENTINEL for r in server.requests)
+
+
+# -- the store, the limiter and the observer it is given -------------------------------------------
+
+
+class RecordingObserver:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        self.caches: list[tuple[str, bool]] = []
+        self.waits: list[float] = []
+
+    def request(self, endpoint: str, status: str) -> None:
+        self.requests.append((endpoint, status))
+
+    def cache(self, kind: str, hit: bool) -> None:
+        self.caches.append((kind, hit))
+
+    def rate_limit_wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+async def test_observer_sees_attempts_cache_lookups_and_waits(fake: FakeRA) -> None:
+    observer = RecordingObserver()
+    fake.fail_next(PROGRESS, "500")
+    fake.fail_next(PROGRESS, "html200")
+    fake.fail_next("API_GetGame", "slow")
+    options = fast_options(fake.base_url, requests_per_second=50.0, burst=1, timeout_seconds=0.2)
+    async with RAClient(options, observer=observer) as client:
+        await client.get_user_progress("MaxMilyin", [1])
+        await client.get_user_progress("maxmilyin", [1])
+        await client.get_games([1, 999])
+        await client.get_games([1])
+        with pytest.raises(UserNotFound):
+            await client.get_user_profile("NoSuchUser42")
+        wait_seconds = client.stats.rate_limit_wait_seconds
+    assert observer.requests[:3] == [(PROGRESS, "500"), (PROGRESS, "bad_body"), (PROGRESS, "200")]
+    assert Counter(observer.requests[3:6]) == Counter(
+        {("API_GetGame", "200"): 2, ("API_GetGame", "timeout"): 1}
+    )
+    assert observer.requests[6:] == [("API_GetUserProfile", "404")]
+    assert observer.caches == [
+        ("progress", False),
+        ("progress", True),
+        ("game", False),
+        ("game", False),
+        ("game", True),
+        ("profile", False),
+    ]
+    assert observer.waits and all(w > 0 for w in observer.waits)
+    assert sum(observer.waits) == pytest.approx(wait_seconds, abs=0.005)
+
+
+async def test_given_store_and_limiter_are_used_and_closed(fake: FakeRA) -> None:
+    store, limiter = ClosingStore(), ClosingLimiter()
+    client = RAClient(fast_options(fake.base_url), store=store, limiter=limiter)
+    await client.get_game(1)
+    await client.get_game(1)
+    assert client.stats.cache_hits == 1 and client.stats.cache_misses == 1
+    assert limiter.acquired == 1
+    await client.close()
+    assert store.closed and limiter.closed
+
+
+class ClosingStore(MemoryResponseStore):
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+        await super().close()
+
+
+class ClosingLimiter(MemoryRateLimiter):
+    def __init__(self) -> None:
+        super().__init__(1000.0, 1000)
+        self.acquired = 0
+        self.closed = False
+
+    async def acquire(self) -> float:
+        self.acquired += 1
+        return await super().acquire()
+
+    async def close(self) -> None:
+        self.closed = True

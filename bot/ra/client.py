@@ -1,5 +1,8 @@
 """The RetroAchievements web API client: cache -> single flight -> rate limiter -> HTTP.
 
+The cache with its single flight (a `ResponseStore`) and the rate limiter (a `RateLimiter`) are
+in memory by default; `bot.ra.redis_backend` provides versions shared by several processes.
+
 Every HTTP attempt (retries included) waits for the rate limiter. Failures map onto `bot.errors`:
 401 -> RAConfigurationError and 422/414 -> RAInvalidRequest (never retried); 429 -> wait for
 `Retry-After` (seconds or an HTTP date; else backoff) and retry, then RARateLimited; 5xx, 408,
@@ -28,7 +31,20 @@ from typing import Any, TypeVar
 import aiohttp
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
-from bot.ra.cache import Missing, TTLCache
+from bot.ra.backends import (
+    GAME_CODEC,
+    PROFILE_CODEC,
+    PROGRESS_CODEC,
+    MemoryRateLimiter,
+    MemoryResponseStore,
+    RAObserver,
+    RateLimiter,
+    ResponseStore,
+    game_key,
+    profile_key,
+    progress_key,
+)
+from bot.ra.cache import Missing
 from bot.ra.models import (
     GameInfo,
     GameProgress,
@@ -38,7 +54,6 @@ from bot.ra.models import (
     parse_user_profile,
     parse_user_progress,
 )
-from bot.ra.ratelimit import TokenBucket
 from bot.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -85,8 +100,8 @@ class RAClientStats:
 
     requests: Counter[str] = field(default_factory=Counter)
     retries: int = 0
-    _caches: tuple[TTLCache[Any, Any], ...] = field(default=(), repr=False)
-    _limiter: TokenBucket | None = field(default=None, repr=False)
+    _stores: tuple[ResponseStore, ...] = field(default=(), repr=False)
+    _limiter: RateLimiter | None = field(default=None, repr=False)
 
     @property
     def upstream_requests(self) -> int:
@@ -94,11 +109,11 @@ class RAClientStats:
 
     @property
     def cache_hits(self) -> int:
-        return sum(c.hits + c.coalesced for c in self._caches)
+        return sum(s.hits + s.coalesced for s in self._stores)
 
     @property
     def cache_misses(self) -> int:
-        return sum(c.misses for c in self._caches)
+        return sum(s.misses for s in self._stores)
 
     @property
     def rate_limit_waits(self) -> int:
@@ -121,23 +136,32 @@ class RAClientStats:
 
 
 class RAClient:
-    """One per bot. Owns its aiohttp session unless given one; `await close()` at shutdown."""
+    """One per bot process. Owns its aiohttp session unless given one; `await close()` at shutdown.
 
-    def __init__(self, options: RAClientOptions, session: aiohttp.ClientSession | None = None) -> None:
+    `store` and `limiter` default to in-memory ones built from `options`; `close()` closes them
+    too. `observer`, if given, is told about every HTTP attempt, cache lookup and rate-limit wait.
+    """
+
+    def __init__(
+        self,
+        options: RAClientOptions,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        store: ResponseStore | None = None,
+        limiter: RateLimiter | None = None,
+        observer: RAObserver | None = None,
+    ) -> None:
         self._options = options
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=options.timeout_seconds)
-        self._limiter = TokenBucket(options.requests_per_second, options.burst)
-        self._progress_cache: TTLCache[tuple[str, tuple[int, ...]], dict[int, GameProgress] | None] = (
-            TTLCache()
+        self._limiter: RateLimiter = (
+            limiter if limiter is not None else MemoryRateLimiter(options.requests_per_second, options.burst)
         )
-        self._game_cache: TTLCache[int, GameInfo | None] = TTLCache()
-        self._profile_cache: TTLCache[str, UserProfile | None] = TTLCache()
+        self._store: ResponseStore = store if store is not None else MemoryResponseStore()
+        self._observer = observer
         self._random = random.Random()
-        self.stats = RAClientStats(
-            _caches=(self._progress_cache, self._game_cache, self._profile_cache), _limiter=self._limiter
-        )
+        self.stats = RAClientStats(_stores=(self._store,), _limiter=self._limiter)
 
     def __repr__(self) -> str:
         return f"RAClient(base_url={self._options.base_url!r}, username={self._options.username!r})"
@@ -149,9 +173,15 @@ class RAClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self._owns_session and self._session is not None and not self._session.closed:
-            await self._session.close()
+        """Close the session if this client created it, and the store and the limiter."""
+        try:
+            if self._owns_session and self._session is not None and not self._session.closed:
+                await self._session.close()
+        finally:
+            try:
+                await self._store.close()
+            finally:
+                await self._limiter.close()
 
     # -- public calls -------------------------------------------------------------------------
 
@@ -186,20 +216,34 @@ class RAClient:
         if game_id < 1:
             return None
 
+        observer = self._observer
+        loaded = False
+
         async def load() -> GameInfo | None:
+            nonlocal loaded
+            loaded = True
             data = await self._get_json(GAME, {"i": str(game_id)})
             return _parse(lambda: parse_game(game_id, data), GAME)
 
-        return await self._game_cache.get_or_load(game_id, load, self._options.cache_game_seconds)
+        try:
+            return await self._store.get_or_load(
+                game_key(game_id), load, self._options.cache_game_seconds, GAME_CODEC
+            )
+        finally:
+            if observer is not None:
+                observer.cache("game", not loaded)
 
     async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
         ids = list(dict.fromkeys(game_ids))
         known: dict[int, GameInfo | None] = {}
+        ttl = self._options.cache_game_seconds
         for game_id in ids:
-            cached = self._game_cache.peek(game_id, self._options.cache_game_seconds)
+            cached = self._store.peek(game_key(game_id), ttl, GAME_CODEC)
             if not isinstance(cached, Missing):
                 known[game_id] = cached
+                if self._observer is not None:
+                    self._observer.cache("game", True)
         missing = [game_id for game_id in ids if game_id not in known]
         if missing:
             known.update(zip(missing, await asyncio.gather(*map(self.get_game, missing)), strict=True))
@@ -209,13 +253,22 @@ class RAClient:
         """A user's canonical name, ULID, avatar and points. Raises UserNotFound (404 or `[]`)."""
         _check_user(user)
 
+        observer = self._observer
+        loaded = False
+
         async def load() -> UserProfile | None:
+            nonlocal loaded
+            loaded = True
             data = await self._get_json(USER_PROFILE, {"u": user}, not_found_is_answer=True)
             return _parse(lambda: parse_user_profile(data), USER_PROFILE)
 
-        profile = await self._profile_cache.get_or_load(
-            user.lower(), load, self._options.cache_profile_seconds
-        )
+        try:
+            profile = await self._store.get_or_load(
+                profile_key(user), load, self._options.cache_profile_seconds, PROFILE_CODEC
+            )
+        finally:
+            if observer is not None:
+                observer.cache("profile", not loaded)
         if profile is None:
             raise UserNotFound(user)
         return profile
@@ -225,11 +278,20 @@ class RAClient:
     async def _progress_chunk(
         self, user: str, chunk: tuple[int, ...], ttl: float
     ) -> dict[int, GameProgress] | None:
+        observer = self._observer
+        loaded = False
+
         async def load() -> dict[int, GameProgress] | None:
+            nonlocal loaded
+            loaded = True
             data = await self._get_json(USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))})
             return _parse(lambda: parse_user_progress(data), USER_PROGRESS)
 
-        return await self._progress_cache.get_or_load((user.lower(), chunk), load, ttl)
+        try:
+            return await self._store.get_or_load(progress_key(user, chunk), load, ttl, PROGRESS_CODEC)
+        finally:
+            if observer is not None:
+                observer.cache("progress", not loaded)
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -257,7 +319,9 @@ class RAClient:
             if attempt > 1:
                 self.stats.retries += 1
                 await asyncio.sleep(self._retry_delay(failure, attempt - 1))
-            await self._limiter.acquire()
+            waited = await self._limiter.acquire()
+            if waited > 0 and self._observer is not None:
+                self._observer.rate_limit_wait(waited)
             self.stats.requests[endpoint] += 1
             result = await self._attempt(endpoint, params, attempt, not_found_is_answer)
             if not isinstance(result, _Failure):
@@ -293,8 +357,10 @@ class RAClient:
                 body = await response.read()
                 retry_after = response.headers.get("Retry-After")
         except (TimeoutError, aiohttp.ServerTimeoutError):
+            self._observe_request(endpoint, "timeout")
             return self._log_failure(endpoint, attempt, _Failure("timed out"))
         except (aiohttp.ClientError, OSError) as exc:
+            self._observe_request(endpoint, "connection_error")
             return self._log_failure(endpoint, attempt, _Failure(f"connection failed ({type(exc).__name__})"))
         log.debug("%s: HTTP %d (attempt %d)", endpoint, status, attempt)
         return self._interpret(endpoint, attempt, status, body, retry_after, not_found_is_answer)
@@ -310,11 +376,13 @@ class RAClient:
     ) -> _Answer | _Failure:
         if 200 <= status < 300 or (status == 404 and not_found_is_answer):
             decoded = _decode_json(body)
+            self._observe_request(endpoint, str(status) if decoded is not None else "bad_body")
             if decoded is not None:
                 return decoded
             if status == 404:
                 raise RAUnavailable(f"{endpoint}: HTTP 404 without a JSON answer")
             return self._log_failure(endpoint, attempt, _Failure(f"HTTP {status} with a body not JSON"))
+        self._observe_request(endpoint, str(status))
         if status == 401:
             log.error("%s: HTTP 401, RetroAchievements refused the API key", endpoint)
             raise RAConfigurationError()
@@ -334,6 +402,10 @@ class RAClient:
         if not isinstance(message, str):
             return ""
         return message.replace(self._options.api_key.reveal(), "********")[:200]
+
+    def _observe_request(self, endpoint: str, status: str) -> None:
+        if self._observer is not None:
+            self._observer.request(endpoint, status)
 
     @staticmethod
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
