@@ -1,18 +1,29 @@
-"""SQLiteStorage against real files: behaviour, migrations, refusals and crash durability."""
+"""The storage suite: every behaviour of `Storage` against SQLite and PostgreSQL, plus each one's own cases.
+
+PostgreSQL tests run against TEST_DATABASE_URL (see `.ci/services`), in a fresh database per test. Without
+a server they are skipped, unless REQUIRE_TEST_SERVICES=1 makes that a failure.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
+import re
+import secrets
+import socket
 import sqlite3
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 
 from bot.storage import (
@@ -24,10 +35,12 @@ from bot.storage import (
     StorageError,
     open_storage,
 )
+from bot.storage.postgres import PostgresStorage, redact_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUILD = 1000
 OTHER_GUILD = 2000
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def ulid(n: int) -> str:
@@ -38,6 +51,15 @@ def query(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
     """Read the file directly, bypassing the storage under test."""
     with closing(sqlite3.connect(path)) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+async def pg_query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Query PostgreSQL directly, bypassing the storage under test."""
+    conn = await asyncpg.connect(url)
+    try:
+        return [tuple(row) for row in await conn.fetch(sql, *params)]
+    finally:
+        await conn.close()
 
 
 def make_raw_database(path: Path, *statements: str) -> None:
@@ -80,14 +102,89 @@ def names(accounts: list[LinkedAccount]) -> list[str]:
     return [account.ra_name for account in accounts]
 
 
+# -- backends ---------------------------------------------------------------------------------------
+
+
+def services_unavailable(reason: str) -> NoReturn:
+    """Skip, or fail when REQUIRE_TEST_SERVICES=1 says the servers must be there."""
+    if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
+        pytest.fail(f"{reason}, but REQUIRE_TEST_SERVICES=1")
+    pytest.skip(reason)
+
+
+def with_database(url: str, database: str) -> str:
+    return urlsplit(url)._replace(path=f"/{database}").geturl()
+
+
+async def _execute(url: str, sql: str) -> None:
+    if not url:
+        services_unavailable("TEST_DATABASE_URL is not set (source .ci/services)")
+    try:
+        conn = await asyncpg.connect(url, timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        services_unavailable(f"no PostgreSQL server at {redact_url(url)} ({exc})")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test session on the TEST_DATABASE_URL server, dropped at the end."""
+    name = f"test_{secrets.token_hex(6)}"
+    asyncio.run(_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(TEST_DATABASE_URL, name)
+    finally:
+        asyncio.run(_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh, empty schema (cheaper than a database), dropped afterwards."""
+    schema = f"test_{secrets.token_hex(6)}"
+    asyncio.run(_execute(postgres_database, f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{postgres_database}?search_path={schema}"
+    finally:
+        asyncio.run(_execute(postgres_database, f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One empty database of either kind; `new()` gives another view of it, as another process would."""
+
+    kind: str
+    path: Path
+    url: str | None
+
+    def new(self) -> Storage:
+        return open_storage(self.path, self.url)
+
+    async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read the database directly; `sql` uses `?` placeholders."""
+        if self.url is None:
+            return query(self.path, sql, params)
+        numbers = itertools.count(1)
+        return await pg_query(self.url, re.sub(r"\?", lambda _: f"${next(numbers)}", sql), *params)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "nested" / "bot.db"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, db_path: Path) -> Backend:
+    if request.param == "sqlite":
+        return Backend("sqlite", db_path, None)
+    return Backend("postgres", db_path, request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
-async def storage(db_path: Path) -> AsyncIterator[SQLiteStorage]:
-    store = SQLiteStorage(db_path)
+async def storage(backend: Backend) -> AsyncIterator[Storage]:
+    store = backend.new()
     await store.open()
     try:
         yield store
@@ -102,7 +199,7 @@ async def link_in_guild(store: Storage, user: int, name: str, guild: int = GUILD
 # -- links ------------------------------------------------------------------------------------------
 
 
-async def test_link_get_and_relink_replaces(storage: SQLiteStorage) -> None:
+async def test_link_get_and_relink_replaces(storage: Storage) -> None:
     assert await storage.get_link(1) is None
 
     first = await storage.link(1, ulid(1), "Alice", GUILD)
@@ -117,7 +214,7 @@ async def test_link_get_and_relink_replaces(storage: SQLiteStorage) -> None:
     assert names(await storage.guild_links(GUILD)) == ["Bob"]
 
 
-async def test_two_members_may_link_the_same_account(storage: SQLiteStorage) -> None:
+async def test_two_members_may_link_the_same_account(storage: Storage) -> None:
     await storage.link(1, ulid(9), "OldName", GUILD)
     await storage.link(2, ulid(9), "NewName", GUILD)
 
@@ -125,7 +222,7 @@ async def test_two_members_may_link_the_same_account(storage: SQLiteStorage) -> 
     assert [(a.discord_user_id, a.ra_name) for a in links] == [(1, "NewName"), (2, "NewName")]
 
 
-async def test_link_rejects_malformed_fields(storage: SQLiteStorage) -> None:
+async def test_link_rejects_malformed_fields(storage: Storage) -> None:
     with pytest.raises(ValueError, match="ULID"):
         await storage.link(1, "not-a-ulid", "Alice", GUILD)
     with pytest.raises(ValueError, match="ULID"):
@@ -135,7 +232,7 @@ async def test_link_rejects_malformed_fields(storage: SQLiteStorage) -> None:
     assert await storage.get_link(1) is None
 
 
-async def test_unlink_removes_everything(storage: SQLiteStorage, db_path: Path) -> None:
+async def test_unlink_removes_everything(storage: Storage, backend: Backend) -> None:
     await storage.link(1, ulid(1), "Alice", GUILD)
     await storage.record_member(OTHER_GUILD, 1)
     await link_in_guild(storage, 2, "Bob")
@@ -145,19 +242,19 @@ async def test_unlink_removes_everything(storage: SQLiteStorage, db_path: Path) 
     assert await storage.get_link(1) is None
     assert names(await storage.guild_links(GUILD)) == ["Bob"]
     assert await storage.guild_links(OTHER_GUILD) == []
-    assert query(db_path, "SELECT * FROM links WHERE discord_user_id = 1") == []
-    assert query(db_path, "SELECT * FROM guild_members WHERE discord_user_id = 1") == []
+    assert await backend.rows("SELECT * FROM links WHERE discord_user_id = 1") == []
+    assert await backend.rows("SELECT * FROM guild_members WHERE discord_user_id = 1") == []
     assert await storage.unlink(1) is False
 
 
-async def test_unlink_of_a_member_without_link_removes_memberships(storage: SQLiteStorage) -> None:
+async def test_unlink_of_a_member_without_link_removes_memberships(storage: Storage) -> None:
     await storage.record_member(GUILD, 5)
     assert await storage.unlink(5) is True
     await storage.link(5, ulid(5), "Eve", None)
     assert await storage.guild_links(GUILD) == []
 
 
-async def test_record_member_after_unlink_is_recorded_again(storage: SQLiteStorage) -> None:
+async def test_record_member_after_unlink_is_recorded_again(storage: Storage) -> None:
     await storage.record_member(GUILD, 1)
     await storage.unlink(1)
     await storage.record_member(GUILD, 1)
@@ -165,7 +262,7 @@ async def test_record_member_after_unlink_is_recorded_again(storage: SQLiteStora
     assert names(await storage.guild_links(GUILD)) == ["Alice"]
 
 
-async def test_refresh_name_follows_a_rename(storage: SQLiteStorage) -> None:
+async def test_refresh_name_follows_a_rename(storage: Storage) -> None:
     await storage.link(1, ulid(7), "Before", GUILD)
     await storage.link(2, ulid(7), "Before", GUILD)
     await storage.link(3, ulid(8), "Other", GUILD)
@@ -184,7 +281,7 @@ async def test_refresh_name_follows_a_rename(storage: SQLiteStorage) -> None:
 # -- guild boards -----------------------------------------------------------------------------------
 
 
-async def test_guild_links_only_that_guild_and_only_linked(storage: SQLiteStorage) -> None:
+async def test_guild_links_only_that_guild_and_only_linked(storage: Storage) -> None:
     await link_in_guild(storage, 1, "charlie")
     await link_in_guild(storage, 2, "Alpha")
     await link_in_guild(storage, 3, "bravo")
@@ -201,7 +298,7 @@ async def test_guild_links_only_that_guild_and_only_linked(storage: SQLiteStorag
     assert names(await storage.guild_links(GUILD)) == ["Alpha", "bravo", "charlie", "Echo", "Foxtrot"]
 
 
-async def test_search_puts_prefix_matches_first(storage: SQLiteStorage) -> None:
+async def test_search_puts_prefix_matches_first(storage: Storage) -> None:
     for user, name in enumerate(["xMarioFan", "mario", "SuperMario", "MarioKart", "Luigi", "amAri"], start=1):
         await link_in_guild(storage, user, name)
     await link_in_guild(storage, 50, "MarioElsewhere", OTHER_GUILD)
@@ -224,7 +321,7 @@ async def test_search_puts_prefix_matches_first(storage: SQLiteStorage) -> None:
     ("text", "expected"),
     [("%", ["a%b"]), ("_", ["a_c"]), ("a%", ["a%b"]), ("\\", ["back\\slash"]), ("a_", ["a_c"])],
 )
-async def test_search_escapes_like_wildcards(storage: SQLiteStorage, text: str, expected: list[str]) -> None:
+async def test_search_escapes_like_wildcards(storage: Storage, text: str, expected: list[str]) -> None:
     for user, name in enumerate(["a%b", "axb", "a_c", "abc", "back\\slash"], start=1):
         await link_in_guild(storage, user, name)
     assert names(await storage.search_guild_links(GUILD, text)) == expected
@@ -233,11 +330,29 @@ async def test_search_escapes_like_wildcards(storage: SQLiteStorage, text: str, 
 # -- meta -------------------------------------------------------------------------------------------
 
 
-async def test_meta_round_trip(storage: SQLiteStorage) -> None:
+async def test_meta_round_trip(storage: Storage) -> None:
     assert await storage.get_meta("commands_hash") is None
     await storage.set_meta("commands_hash", "abc")
     await storage.set_meta("commands_hash", "def")
     assert await storage.get_meta("commands_hash") == "def"
+
+
+async def test_order_and_search_fold_ascii_case_only_in_byte_order(storage: Storage) -> None:
+    for user, name in enumerate(["_x", "Zed", "alpha", "Émile", "éclair", "[b]", "ÉMILIE"], start=1):
+        await link_in_guild(storage, user, name)
+
+    assert names(await storage.guild_links(GUILD)) == [
+        "[b]",
+        "_x",
+        "alpha",
+        "Zed",
+        "Émile",
+        "ÉMILIE",
+        "éclair",
+    ]
+    assert names(await storage.search_guild_links(GUILD, "ÉMIL")) == ["Émile", "ÉMILIE"]
+    assert names(await storage.search_guild_links(GUILD, "émil")) == []
+    assert names(await storage.search_guild_links(GUILD, "E")) == ["Zed", "Émile", "ÉMILIE"]
 
 
 # -- lifecycle and migrations -----------------------------------------------------------------------
@@ -245,33 +360,30 @@ async def test_meta_round_trip(storage: SQLiteStorage) -> None:
 
 def test_migrations_are_numbered_one_to_latest() -> None:
     assert [m.version for m in MIGRATIONS] == list(range(1, LATEST_VERSION + 1))
+    for migration in MIGRATIONS:
+        assert migration.statements("sqlite") and migration.statements("postgres")
 
 
-async def test_fresh_file_is_created_and_migrated(db_path: Path) -> None:
-    store = open_storage(db_path)
-    assert isinstance(store, SQLiteStorage)
-    assert not db_path.parent.exists()
+def test_open_storage_picks_the_backend_from_the_url(db_path: Path) -> None:
+    assert isinstance(open_storage(db_path), SQLiteStorage)
+    assert isinstance(open_storage(db_path, None), SQLiteStorage)
+    assert isinstance(open_storage(db_path, ""), SQLiteStorage)
+    assert isinstance(open_storage(db_path, "sqlite:///elsewhere.db"), SQLiteStorage)
+    assert isinstance(open_storage(db_path, "postgresql://bot@db/bot"), PostgresStorage)
+    assert isinstance(open_storage(db_path, "postgres://bot@db/bot"), PostgresStorage)
 
+
+async def test_everything_persists_across_reopen(backend: Backend) -> None:
+    store = backend.new()
     await store.open()
     await store.open()  # a second open is a no-op
-    await store.close()
-    await store.close()
-
-    assert query(db_path, "PRAGMA user_version") == [(LATEST_VERSION,)]
-    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
-    tables = {row[0] for row in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"links", "guild_members", "meta"} <= tables
-
-
-async def test_everything_persists_across_reopen(db_path: Path) -> None:
-    store = open_storage(db_path)
-    await store.open()
     await store.link(1, ulid(1), "Alice", GUILD)
     await store.record_member(OTHER_GUILD, 1)
     await store.set_meta("k", "v")
     await store.close()
+    await store.close()
 
-    reopened = open_storage(db_path)
+    reopened = backend.new()
     await reopened.open()
     try:
         link = await reopened.get_link(1)
@@ -281,17 +393,49 @@ async def test_everything_persists_across_reopen(db_path: Path) -> None:
         assert await reopened.get_meta("k") == "v"
     finally:
         await reopened.close()
-    assert query(db_path, "PRAGMA user_version") == [(LATEST_VERSION,)]
 
 
-async def test_use_before_open_is_refused(db_path: Path) -> None:
-    store = SQLiteStorage(db_path)
+async def test_use_before_open_is_refused(backend: Backend) -> None:
+    store = backend.new()
     with pytest.raises(StorageError, match="not open"):
         await store.get_link(1)
+    if backend.kind == "sqlite":
+        assert not backend.path.parent.exists()
+
+
+async def test_concurrent_writes_all_land(storage: Storage, backend: Backend) -> None:
+    async def member(user: int) -> None:
+        if user % 2:
+            await storage.record_member(GUILD, user)
+        else:
+            await storage.link(user, ulid(user), f"user{user:03d}", GUILD)
+
+    await asyncio.gather(*(member(user) for user in range(300)))
+
+    assert len(await storage.guild_links(GUILD)) == 150
+    assert await backend.rows("SELECT count(*) FROM guild_members WHERE guild_id = ?", GUILD) == [(300,)]
+
+    await asyncio.gather(
+        *(storage.link(user, ulid(user), f"user{user:03d}", None) for user in range(1, 300, 2))
+    )
+    assert names(await storage.guild_links(GUILD)) == [f"user{user:03d}" for user in range(300)]
+
+
+# -- SQLite only ------------------------------------------------------------------------------------
+
+
+async def test_fresh_file_is_created_and_migrated(db_path: Path) -> None:
+    store = open_storage(db_path)
+    assert isinstance(store, SQLiteStorage)
     assert not db_path.parent.exists()
 
+    await store.open()
+    await store.close()
 
-# -- refusals ---------------------------------------------------------------------------------------
+    assert query(db_path, "PRAGMA user_version") == [(LATEST_VERSION,)]
+    assert query(db_path, "PRAGMA journal_mode") == [("wal",)]
+    tables = {row[0] for row in query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"links", "guild_members", "meta"} <= tables
 
 
 async def assert_refused(path: Path, *fragments: str) -> str:
@@ -430,19 +574,200 @@ async def test_acknowledged_writes_survive_kill_9(db_path: Path) -> None:
         await store.close()
 
 
-async def test_concurrent_writes_all_land(storage: SQLiteStorage, db_path: Path) -> None:
-    async def member(user: int) -> None:
-        if user % 2:
-            await storage.record_member(GUILD, user)
-        else:
-            await storage.link(user, ulid(user), f"user{user:03d}", GUILD)
+# -- PostgreSQL only --------------------------------------------------------------------------------
 
-    await asyncio.gather(*(member(user) for user in range(300)))
 
-    assert len(await storage.guild_links(GUILD)) == 150
-    assert query(db_path, "SELECT count(*) FROM guild_members WHERE guild_id = ?", (GUILD,)) == [(300,)]
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Await `check()` until it returns True, as a notification reaches another process."""
+    for _ in range(500):
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("the other process never caught up")
 
-    await asyncio.gather(
-        *(storage.link(user, ulid(user), f"user{user:03d}", None) for user in range(1, 300, 2))
+
+@pytest.fixture
+async def two_processes(postgres_url: str) -> AsyncIterator[tuple[PostgresStorage, PostgresStorage]]:
+    first, second = PostgresStorage(postgres_url), PostgresStorage(postgres_url)
+    await first.open()
+    await second.open()
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_redact_url_hides_every_password() -> None:
+    assert redact_url("postgresql://bot:s3cr%40t@db:5432/bot") == "postgresql://bot:***@db:5432/bot"
+    assert redact_url("postgres://bot@db/bot?password=s3cret&sslmode=require") == (
+        "postgres://bot@db/bot?password=***&sslmode=require"
     )
-    assert names(await storage.guild_links(GUILD)) == [f"user{user:03d}" for user in range(300)]
+    assert redact_url("postgresql://db/bot") == "postgresql://db/bot"
+    assert redact_url("postgresql://:p@ss@db/bot") == "postgresql://:***@db/bot"
+
+
+async def test_unreachable_server_is_refused_without_the_password() -> None:
+    url = f"postgresql://bot:hunter2-secret@127.0.0.1:{closed_port()}/bot?password=hunter3-secret"
+    store = PostgresStorage(url)
+    with pytest.raises(StorageError) as caught:
+        await store.open()
+    message = str(caught.value)
+    assert "Cannot reach the PostgreSQL server" in message
+    assert "bot:***@127.0.0.1" in message
+    assert "hunter" not in message and "hunter" not in repr(caught.value.__cause__)
+    with pytest.raises(StorageError, match="not open"):
+        await store.get_link(1)
+
+
+async def test_missing_database_is_refused_without_the_password(postgres_url: str) -> None:
+    url = with_database(postgres_url, "no_such_database").replace("://postgres@", "://postgres:pw-secret@")
+    with pytest.raises(StorageError) as caught:
+        await PostgresStorage(url).open()
+    assert "does not exist" in str(caught.value)
+    assert "pw-secret" not in str(caught.value)
+
+
+async def test_fresh_postgres_database_is_migrated(postgres_url: str) -> None:
+    store = PostgresStorage(postgres_url)
+    await store.open()
+    await store.close()
+    await store.open()  # reopening finds nothing to do
+    await store.close()
+
+    versions = await pg_query(postgres_url, "SELECT version, description FROM schema_migrations")
+    assert versions == [(m.version, m.description) for m in MIGRATIONS]
+    tables = await pg_query(
+        postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    assert {"links", "guild_members", "meta", "schema_migrations"} == {row[0] for row in tables}
+
+
+async def test_newer_postgres_schema_version_is_refused(postgres_url: str) -> None:
+    await pg_query(
+        postgres_url,
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    await pg_query(
+        postgres_url, "INSERT INTO schema_migrations VALUES ($1, 'from the future')", LATEST_VERSION + 1
+    )
+
+    store = PostgresStorage(postgres_url)
+    with pytest.raises(StorageError) as caught:
+        await store.open()
+    assert f"schema version {LATEST_VERSION + 1}" in str(caught.value)
+    assert "newer version" in str(caught.value)
+    tables = await pg_query(
+        postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    assert [row[0] for row in tables] == ["schema_migrations"]
+    with pytest.raises(StorageError, match="not open"):
+        await store.get_link(1)
+
+
+async def test_another_programs_postgres_database_is_refused(postgres_url: str) -> None:
+    await pg_query(postgres_url, "CREATE TABLE meta (id INTEGER PRIMARY KEY)")
+    with pytest.raises(StorageError, match="another program"):
+        await PostgresStorage(postgres_url).open()
+
+
+async def test_racing_opens_migrate_once(postgres_url: str) -> None:
+    stores = [PostgresStorage(postgres_url) for _ in range(6)]
+    await asyncio.gather(*(store.open() for store in stores))
+    try:
+        assert await pg_query(postgres_url, "SELECT version FROM schema_migrations") == [
+            (m.version,) for m in MIGRATIONS
+        ]
+        await asyncio.gather(*(store.link(n, ulid(n), f"n{n}", GUILD) for n, store in enumerate(stores)))
+        assert len(await stores[0].guild_links(GUILD)) == len(stores)
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_two_processes_see_each_others_writes(
+    two_processes: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    first, second = two_processes
+    await first.link(1, ulid(1), "Alice", GUILD)
+    await second.link(2, ulid(2), "Bob", GUILD)
+    await second.record_member(OTHER_GUILD, 1)
+    await first.set_meta("k", "from first")
+
+    assert names(await second.guild_links(GUILD)) == ["Alice", "Bob"]
+    assert names(await first.guild_links(OTHER_GUILD)) == ["Alice"]
+    assert await second.get_meta("k") == "from first"
+
+    assert await second.unlink(1) is True
+    assert await first.get_link(1) is None
+    assert names(await first.guild_links(GUILD)) == ["Bob"]
+
+
+async def test_unlink_in_another_process_reaches_the_member_cache(
+    two_processes: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    first, second = two_processes
+    await first.link(1, ulid(1), "Alice", GUILD)
+    await first.record_member(OTHER_GUILD, 1)
+    await second.unlink(1)
+    await second.link(1, ulid(1), "Alice", None)
+
+    async def recorded_again() -> bool:
+        await first.record_member(OTHER_GUILD, 1)
+        return names(await second.guild_links(OTHER_GUILD)) == ["Alice"]
+
+    await eventually(recorded_again)
+
+
+async def test_rename_in_another_process_reaches_the_name_cache(
+    two_processes: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    first, second = two_processes
+    await first.link(1, ulid(7), "Before", GUILD)
+    await second.refresh_name(ulid(7), "After")
+
+    async def renamed_back() -> bool:
+        await first.refresh_name(ulid(7), "Before")
+        link = await second.get_link(1)
+        return link is not None and link.ra_name == "Before"
+
+    await eventually(renamed_back)
+
+
+async def test_repeats_skip_the_database_while_nothing_invalidates_them(
+    two_processes: tuple[PostgresStorage, PostgresStorage], postgres_url: str
+) -> None:
+    first, _ = two_processes
+    await first.record_member(GUILD, 1)
+    # A delete behind the storage's back (no NOTIFY) is invisible to the cache: the repeat skips it.
+    await pg_query(postgres_url, "DELETE FROM guild_members")
+    await first.record_member(GUILD, 1)
+    assert await pg_query(postgres_url, "SELECT count(*) FROM guild_members") == [(0,)]
+
+
+async def test_caches_are_dropped_when_the_listening_connection_is_lost(
+    two_processes: tuple[PostgresStorage, PostgresStorage], postgres_url: str
+) -> None:
+    first, second = two_processes
+    await first.record_member(GUILD, 1)
+    killed = await pg_query(
+        postgres_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    assert killed  # both processes' listeners
+    await pg_query(postgres_url, "DELETE FROM guild_members")
+
+    async def recorded_again() -> bool:
+        await first.record_member(GUILD, 1)
+        return await pg_query(postgres_url, "SELECT count(*) FROM guild_members") == [(1,)]
+
+    await eventually(recorded_again)
+    await second.link(1, ulid(1), "Alice", None)
+    assert names(await first.guild_links(GUILD)) == ["Alice"]

@@ -1,11 +1,16 @@
-"""The SQLite schema as an ordered list of steps; step N brings `PRAGMA user_version` to N.
+"""The schema as one ordered list of steps shared by every database; step N brings the schema to version N.
 
-Never edit a released step: append a new one.
+SQLite records the version in `PRAGMA user_version`, PostgreSQL in the `schema_migrations` table, so a
+version number means the same tables in both. Never edit a released step: append a new one, with its
+statements for every dialect.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgres"]
 
 
 @dataclass(frozen=True)
@@ -14,14 +19,19 @@ class Migration:
 
     version: int
     description: str
-    statements: tuple[str, ...]
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+    def statements(self, dialect: Dialect) -> tuple[str, ...]:
+        """This step's statements for `dialect`."""
+        return self.sqlite if dialect == "sqlite" else self.postgres
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         description="links, guild memberships, meta",
-        statements=(
+        sqlite=(
             """
             CREATE TABLE links (
                 discord_user_id INTEGER PRIMARY KEY,
@@ -44,6 +54,31 @@ MIGRATIONS: tuple[Migration, ...] = (
                 key TEXT PRIMARY KEY,
                 value TEXT NOT NULL
             ) WITHOUT ROWID
+            """,
+        ),
+        postgres=(
+            """
+            CREATE TABLE links (
+                discord_user_id BIGINT PRIMARY KEY,
+                ra_ulid TEXT NOT NULL CHECK (length(ra_ulid) = 26),
+                ra_name TEXT NOT NULL,
+                linked_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX links_by_ulid ON links (ra_ulid)",
+            """
+            CREATE TABLE guild_members (
+                guild_id BIGINT NOT NULL,
+                discord_user_id BIGINT NOT NULL,
+                PRIMARY KEY (guild_id, discord_user_id)
+            )
+            """,
+            "CREATE INDEX guild_members_by_user ON guild_members (discord_user_id)",
+            """
+            CREATE TABLE meta (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )
             """,
         ),
     ),

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from bot.storage.base import LinkedAccount, Storage, StorageError, check_link_fields
+from bot.storage.base import LinkedAccount, StorageError, check_link_fields
+from bot.storage.batching import GroupCommit
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 P = ParamSpec("P")
@@ -39,11 +40,6 @@ _UNWRITABLE_CODES = {
     sqlite3.SQLITE_FULL,
 }
 _LOCKED_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-
-
-def open_storage(path: Path) -> Storage:
-    """The bot's storage at `path`, not yet opened: await `open()` before use."""
-    return SQLiteStorage(path)
 
 
 def escape_like(text: str) -> str:
@@ -85,8 +81,7 @@ class SQLiteStorage:
         # RA account -> the name every link to it is known to carry, so no-op renames skip the disk.
         self._known_names: dict[str, str] = {}
         # Group commit: members first seen together are written in one transaction.
-        self._pending_members: set[tuple[int, int]] = set()
-        self._member_batch: asyncio.Task[None] | None = None
+        self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
         self._known_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -149,15 +144,9 @@ class SQLiteStorage:
         with self._known_lock:
             if (guild_id, discord_user_id) in self._known_members:
                 return
-        self._pending_members.add((guild_id, discord_user_id))
-        if self._member_batch is None:
-            self._member_batch = asyncio.get_running_loop().create_task(self._write_member_batch())
-        await asyncio.shield(self._member_batch)
+        await self._member_writes.add((guild_id, discord_user_id))
 
-    async def _write_member_batch(self) -> None:
-        await asyncio.sleep(0)  # let the callers that arrive in this same loop turn join the batch
-        batch, self._pending_members = sorted(self._pending_members), set()
-        self._member_batch = None
+    async def _write_members(self, batch: list[tuple[int, int]]) -> None:
         await self._run(self._record_members_sync, batch)
 
     async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
@@ -297,7 +286,7 @@ class SQLiteStorage:
             with _transaction(conn):
                 if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= step.version:
                     continue
-                for statement in step.statements:
+                for statement in step.statements("sqlite"):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {step.version:d}")
 
