@@ -58,8 +58,11 @@ def fixed_embed() -> discord.Embed:
     return pages[0]
 
 
-class FloorBot(commands.Bot):
-    """discord.py's floor: what any bot pays to receive, defer and answer a `/progress` command."""
+class FloorBot(commands.AutoShardedBot):
+    """discord.py's floor: what any bot pays to receive, defer and answer a `/progress` command.
+
+    Auto-sharded like the real bot, so both pay the same gateway machinery.
+    """
 
     def __init__(self, embed: discord.Embed) -> None:
         discord.VoiceClient.warn_nacl = False  # as the real bot: no voice-library warnings
@@ -86,7 +89,7 @@ class FloorBot(commands.Bot):
         await self.tree.sync()
 
 
-def _stats(bot: commands.Bot) -> JSON:
+def _stats(bot: commands.AutoShardedBot) -> JSON:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats: JSON = {
         "cpu": time.process_time(),
@@ -109,7 +112,7 @@ async def main() -> None:
         profiler.enable()
     logging.basicConfig(level=logging.WARNING, format=f"{args.kind} %(levelname)s %(name)s: %(message)s")
     settings: Settings = settings_from_mapping(dict(os.environ))
-    bot: commands.Bot
+    bot: commands.AutoShardedBot
     if args.kind == "real":
         bot = create_bot(settings, guild_ready_timeout=0.01)
         task = asyncio.create_task(run_bot(settings, bot))

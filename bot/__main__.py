@@ -8,8 +8,9 @@ import sys
 
 import discord
 
-from bot.config import Settings, configure_logging, load_settings
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
+from bot.logs import configure_logging
 from bot.storage import StorageError
 
 EXIT_OK = 0
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="check the settings against the real services")
     mode.add_argument("--demo", action="store_true", help="run the bot offline against fake services")
+    mode.add_argument(
+        "--copy-to-postgres",
+        action="store_true",
+        help="copy the SQLite database (DATABASE_PATH) into DATABASE_URL, then verify every link",
+    )
     args = parser.parse_args(argv)
 
     if args.demo:
@@ -33,19 +39,43 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(settings.log_level, [settings.discord_token, settings.ra_api_key])
+    secrets = [settings.discord_token, settings.ra_api_key, settings.redis_url, settings.database_url]
+    configure_logging(settings.log_level, [s for s in secrets if s is not None], describe_shards(settings))
     if args.check:
         from bot.check import run_check
 
         return EXIT_OK if asyncio.run(run_check(settings)) else EXIT_CHECK_FAILED
+    if args.copy_to_postgres:
+        return copy_to_postgres(settings)
     return run(settings)
+
+
+def describe_shards(settings: Settings) -> str:
+    if settings.shard_ids is not None:
+        return ",".join(map(str, settings.shard_ids))
+    return "all" if settings.shard_count else "-"
+
+
+def copy_to_postgres(settings: Settings) -> int:
+    from bot.storage.copy import copy_sqlite_to_postgres
+
+    if settings.database_url is None:
+        print("Set DATABASE_URL to the PostgreSQL database to copy into.", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = asyncio.run(copy_sqlite_to_postgres(settings.sqlite_path, settings.database_url.reveal()))
+    except StorageError as error:
+        print(f"Storage error: {error}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    print(report.summary())
+    return EXIT_OK
 
 
 def run(settings: Settings) -> int:
     from bot.app import run_bot
 
     try:
-        asyncio.run(run_bot(settings))
+        asyncio.run(run_bot(settings, handle_signals=True))
     except KeyboardInterrupt:
         return EXIT_OK
     except discord.LoginFailure:
@@ -57,6 +87,9 @@ def run(settings: Settings) -> int:
         return EXIT_CONFIG
     except StorageError as error:
         print(f"Storage error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK
 

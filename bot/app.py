@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from typing import Any
+import signal
+import time
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
+from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
 from bot.config import Settings
-from bot.error_handler import on_app_command_error
+from bot.error_handler import command_name, on_app_command_error
+from bot.errors import ConfigError
+from bot.logs import current_shard
+from bot.metrics import Metrics
+from bot.metrics import serve as serve_metrics
+from bot.ra.backends import RAObserver
 from bot.ra.client import RAClient, RAClientOptions
+from bot.secret import reveal
 from bot.storage import Storage, StorageError, open_storage
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -24,25 +37,42 @@ EXTENSIONS = ("cogs.progress", "cogs.community")
 USER_AGENT = f"RAProgressBot/{__version__} (Discord bot; python-aiohttp)"
 
 
-class MemberTrackingTree(app_commands.CommandTree["ProgressBot"]):
-    """Puts a member on a server's board when they use any command there.
+DRAINING_MESSAGE = "The bot is restarting. Please try again in a few seconds."
 
-    Recorded before the command runs, so that `/unlink` deletes what this call recorded.
+
+class BotTree(app_commands.CommandTree["ProgressBot"]):
+    """Runs before every slash command: refuses new work while shutting down, tracks work in flight,
+    labels logs with the shard, and puts the member on the server's board.
+
+    Membership is recorded before the command runs, so that `/unlink` deletes what this call recorded.
     """
 
     async def interaction_check(self, interaction: discord.Interaction[ProgressBot], /) -> bool:
-        if (
-            interaction.guild_id is not None
-            and interaction.type is discord.InteractionType.application_command
-        ):
+        bot = self.client
+        if interaction.type is not discord.InteractionType.application_command:
+            return True
+        current_shard.set(str(interaction_shard(interaction, bot.shard_count)))
+        if bot.draining:
+            await interaction.response.send_message(DRAINING_MESSAGE, ephemeral=True)
+            bot.metrics.command_finished(command_name(interaction), "draining", 0.0)
+            return False
+        bot.track(interaction)
+        if interaction.guild_id is not None:
             try:
-                await self.client.storage.record_member(interaction.guild_id, interaction.user.id)
+                await bot.storage.record_member(interaction.guild_id, interaction.user.id)
             except StorageError:
                 log.exception("Could not record that member %s used the bot", interaction.user.id)
         return True
 
 
-class ProgressBot(commands.Bot):
+def interaction_shard(interaction: discord.Interaction[Any], shard_count: int | None) -> int:
+    """Discord's own rule: a guild's events go to shard (guild_id >> 22) % shard_count; DMs to 0."""
+    if interaction.guild_id is None or not shard_count:
+        return 0
+    return (interaction.guild_id >> 22) % shard_count
+
+
+class ProgressBot(commands.AutoShardedBot):
     """A slash-command-only bot: no prefix commands and no privileged intents."""
 
     ra: RAClient
@@ -60,14 +90,67 @@ class ProgressBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
-            tree_cls=MemberTrackingTree,
+            tree_cls=BotTree,
+            **shard_options(settings),
         )
         self.settings = settings
-        self.tree.error(on_app_command_error)
+        self.metrics = Metrics()
+        self.draining = False
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._metrics_runner: web.AppRunner | None = None
+        self._redis: Redis | None = None
+        self.tree.error(self._on_command_error)
+
+    def track(self, interaction: discord.Interaction[ProgressBot]) -> None:
+        """Counts the command's task as in flight until it ends, and times it."""
+        task = asyncio.current_task()
+        if task is None:
+            return
+        interaction.extras["started"] = time.perf_counter()
+        self._in_flight.add(task)
+        self.metrics.in_flight.inc()
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            self._in_flight.discard(finished)
+            self.metrics.in_flight.dec()
+
+        task.add_done_callback(done)
+
+    def finished(self, interaction: discord.Interaction[ProgressBot], outcome: str) -> None:
+        started = interaction.extras.get("started")
+        seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
+        self.metrics.command_finished(command_name(interaction), outcome, seconds)
+
+    async def _on_command_error(
+        self, interaction: discord.Interaction[ProgressBot], error: app_commands.AppCommandError
+    ) -> None:
+        self.finished(interaction, await on_app_command_error(interaction, error))
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[ProgressBot], command: object
+    ) -> None:
+        self.finished(interaction, "ok")
+
+    async def shutdown(self) -> None:
+        """Stops taking new commands, lets those in flight finish (bounded), then closes everything."""
+        if self.draining:
+            return
+        self.draining = True
+        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+        log.info("Shutting down: waiting for %d command(s) in flight", len(pending))
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.settings.shutdown_grace_seconds)
+            if late:
+                log.warning("%d command(s) did not finish within the grace period", len(late))
+        await self.close()
 
     async def setup_hook(self) -> None:
-        self.ra = RAClient(ra_options(self.settings))
-        self.storage = open_storage(self.settings.sqlite_path)
+        if self.settings.metrics_port is not None:
+            self._metrics_runner = await serve_metrics(
+                self.metrics, self.settings.metrics_host, self.settings.metrics_port
+            )
+        self.ra, self._redis = await open_ra_client(self.settings, self.metrics)
+        self.storage = open_storage(self.settings.sqlite_path, reveal(self.settings.database_url))
         await self.storage.open()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -77,10 +160,46 @@ class ProgressBot(commands.Bot):
         try:
             if hasattr(self, "ra"):
                 await self.ra.close()
+            if self._redis is not None:
+                await self._redis.aclose()
             if hasattr(self, "storage"):
                 await self.storage.close()
+            if self._metrics_runner is not None:
+                await self._metrics_runner.cleanup()
         finally:
             await super().close()
+
+
+async def open_ra_client(settings: Settings, observer: RAObserver) -> tuple[RAClient, Redis | None]:
+    """In-memory cache and rate limit by default; shared through Redis by all processes with REDIS_URL.
+
+    Returns the Redis connection too: the caller closes it after the client.
+    """
+    options = ra_options(settings)
+    if settings.redis_url is None:
+        return RAClient(options, observer=observer), None
+    try:
+        from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis
+    except ImportError:
+        raise ConfigError(
+            "REDIS_URL is set, but the redis package is not installed: pip install 'ra-progress-bot[scale]'."
+        ) from None
+    redis = await connect_redis(settings.redis_url.reveal())
+    client = RAClient(
+        options,
+        store=RedisResponseStore(redis),
+        limiter=RedisRateLimiter(redis, rate=settings.ra_requests_per_second, burst=settings.ra_burst),
+        observer=observer,
+    )
+    return client, redis
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """All shards in this process by default (Discord's recommended count), or the ones configured."""
+    options: dict[str, Any] = {"shard_count": settings.shard_count}
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
 
 
 def ra_options(settings: Settings) -> RAClientOptions:
@@ -134,8 +253,17 @@ def create_bot(settings: Settings, *, guild_ready_timeout: float = 2.0) -> Progr
     return ProgressBot(settings, guild_ready_timeout=guild_ready_timeout)
 
 
-async def run_bot(settings: Settings, bot: ProgressBot | None = None) -> None:
-    """Logs in, connects and serves until closed. The bot is created here unless one is given."""
+async def run_bot(
+    settings: Settings, bot: ProgressBot | None = None, *, handle_signals: bool = False
+) -> None:
+    """Logs in, connects and serves until closed. The bot is created here unless one is given.
+
+    With `handle_signals`, SIGTERM and SIGINT shut the bot down gracefully (see ProgressBot.shutdown).
+    """
     bot = bot or create_bot(settings)
+    if handle_signals:
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, lambda: asyncio.ensure_future(bot.shutdown()))
     async with bot:
         await bot.start(settings.discord_token.reveal())

@@ -8,6 +8,7 @@ from bot.app import point_at_discord, ra_options
 from bot.config import Settings
 from bot.errors import BotError, UserNotFound
 from bot.ra.client import RAClient
+from bot.secret import reveal
 from bot.storage import StorageError, open_storage
 
 PROBE_USER = "MaxMilyin"
@@ -60,11 +61,16 @@ async def _check_discord(settings: Settings) -> bool:
 
 
 async def _check_storage(settings: Settings) -> bool:
-    storage = open_storage(settings.sqlite_path)
+    storage = open_storage(settings.sqlite_path, reveal(settings.database_url))
     try:
         await storage.open()
     except StorageError as error:
         return _report(False, "Storage", str(error))
     finally:
         await storage.close()
-    return _report(True, "Storage", f"database at {settings.sqlite_path} is usable")
+    where = (
+        "the PostgreSQL database in DATABASE_URL"
+        if settings.database_url
+        else f"database at {settings.sqlite_path}"
+    )
+    return _report(True, "Storage", f"{where} is usable")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,7 +51,14 @@ class Settings:
     # Where Discord is; only changed to run against the offline fake (tests, --demo, bench).
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
-    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Several processes: shards, shared state, operations.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    redis_url: Secret | None = None
+    database_url: Secret | None = None
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    shutdown_grace_seconds: float = 20.0
 
     @property
     def sqlite_path(self) -> Path:
@@ -122,6 +128,21 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
     data_dir = Path(get("DATA_DIR") or "data")
     db_path_raw = get("DATABASE_PATH")
 
+    shard_count = read(
+        "SHARD_COUNT", _int_between(1, 10_000), None, "use the total number of shards, 1 or more"
+    )
+    shard_ids = read("SHARD_IDS", _id_list, None, "use shard numbers separated by commas, such as 0,1")
+    if shard_ids is not None:
+        if shard_count is None:
+            raise ConfigError(
+                "SHARD_IDS is set but SHARD_COUNT is not: set SHARD_COUNT to the total number of shards."
+            )
+        if max(shard_ids) >= shard_count:
+            raise ConfigError(
+                f"SHARD_IDS names shard {max(shard_ids)}, but SHARD_COUNT is {shard_count}: "
+                f"shards are numbered 0 to {shard_count - 1}."
+            )
+
     def positive(name: str, default: float) -> float:
         return read(name, _positive_float, default, "use a number greater than 0")
 
@@ -159,7 +180,33 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         ),
         discord_api_url=read("DISCORD_API_URL", _http_url, None, "use an http(s) URL"),
         discord_gateway_url=read("DISCORD_GATEWAY_URL", _ws_url, None, "use a ws(s) URL"),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        redis_url=_secret_url(get("REDIS_URL"), "REDIS_URL", ("redis://", "rediss://", "unix://")),
+        database_url=_secret_url(get("DATABASE_URL"), "DATABASE_URL", ("postgresql://", "postgres://")),
+        metrics_port=read("METRICS_PORT", _int_between(1, 65535), None, "use a port number from 1 to 65535"),
+        metrics_host=get("METRICS_HOST") or "127.0.0.1",
+        shutdown_grace_seconds=read(
+            "SHUTDOWN_GRACE_SECONDS", _non_negative_float, 20.0, "use a number of seconds, 0 or more"
+        ),
     )
+
+
+def _id_list(raw: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in raw.split(",")]
+    if not parts or not all(part.isdigit() for part in parts):
+        raise ValueError(raw)
+    ids = tuple(dict.fromkeys(int(part) for part in parts))
+    return ids
+
+
+def _secret_url(raw: str | None, name: str, schemes: tuple[str, ...]) -> Secret | None:
+    """URLs that may carry a password are kept as secrets; errors never echo them."""
+    if raw is None:
+        return None
+    if not raw.startswith(schemes) or any(c.isspace() for c in raw):
+        raise ConfigError(f"{name} is not valid: use a URL starting with {' or '.join(schemes)}.")
+    return Secret(raw)
 
 
 def _http_url(raw: str) -> str:
@@ -219,36 +266,3 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
         return value
 
     return parse
-
-
-def configure_logging(level: str, secrets: list[Secret]) -> None:
-    """Log to stderr, with every known secret scrubbed from every record as a last line of defence."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-
-
-class RedactingFilter(logging.Filter):
-    """Replaces each secret's value with `********` in a record's final message and traceback."""
-
-    def __init__(self, secrets: list[Secret]) -> None:
-        super().__init__()
-        self._values = [s.reveal() for s in secrets if s.reveal()]
-
-    def redact(self, text: str) -> str:
-        for value in self._values:
-            text = text.replace(value, "********")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg = self.redact(message)
-        record.args = None
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, OnCooldown, RAConfigurationError, RAError
+from bot.errors import BotError, OnCooldown, RAConfigurationError, RAError, UserNotFound
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +39,32 @@ def is_expired(error: BaseException) -> bool:
     return isinstance(error, discord.HTTPException) and error.code in EXPIRED_CODES
 
 
-async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+def outcome_of(error: BaseException) -> str:
+    """How a failed command is counted in the metrics."""
+    if is_expired(error):
+        return "expired"
+    if isinstance(error, UserNotFound):
+        return "not_found"
+    if isinstance(error, RAConfigurationError):
+        return "misconfigured"
+    if isinstance(error, RAError):
+        return "upstream_error"
+    if isinstance(error, Exception) and message_for(error) is not None:
+        return "refused"
+    return "error"
+
+
+async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
+    """Answers the member privately and returns the outcome (see `outcome_of`)."""
     original: BaseException = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    if is_expired(original):
+    outcome = outcome_of(original)
+    if outcome == "expired":
         log.info("Interaction %s expired before the bot answered", interaction.id)
-        return
+        return outcome
     message = message_for(original) if isinstance(original, Exception) else None
     if message is None:
         error_id = secrets.token_hex(4)
-        log.error("Unexpected error %s in /%s", error_id, _command_name(interaction), exc_info=original)
+        log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
         message = (
             f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
             "if it keeps happening, give that id to the bot's operator."
@@ -54,8 +72,9 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     elif isinstance(original, RAConfigurationError):
         log.error("RetroAchievements refused the API key: set a valid RA_API_KEY")
     elif isinstance(original, RAError):
-        log.warning("/%s: %s", _command_name(interaction), original)
+        log.warning("/%s: %s", command_name(interaction), original)
     await send_error(interaction, message)
+    return outcome
 
 
 async def send_error(interaction: discord.Interaction, message: str) -> None:
@@ -75,6 +94,6 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
             log.warning("Could not send an error message: %s %s", failure.status, failure.text)
 
 
-def _command_name(interaction: discord.Interaction) -> str:
+def command_name(interaction: discord.Interaction[Any]) -> str:
     command = interaction.command
     return command.qualified_name if command is not None else "unknown"

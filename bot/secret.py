@@ -27,3 +27,8 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+def reveal(secret: Secret | None) -> str | None:
+    """The value of an optional secret."""
+    return None if secret is None else secret.reveal()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import RedactingFilter, load_settings, settings_from_mapping
+from bot.config import load_settings, settings_from_mapping
 from bot.errors import ConfigError
+from bot.logs import RedactingFilter
 from bot.secret import Secret
 
 KEY = "ConfigTestKey000000000000000000a"
