@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import signal
 import time
@@ -16,17 +14,16 @@ from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
 
-from bot import __version__
+from bot.command_sync import sync_commands
 from bot.config import Settings
+from bot.engines import open_ra_client
 from bot.error_handler import command_name, on_app_command_error
-from bot.errors import ConfigError
-from bot.logs import current_shard
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
-from bot.ra.backends import RAObserver
-from bot.ra.client import RAClient, RAClientOptions
+from bot.ra.client import RAClient
 from bot.secret import reveal
-from bot.storage import Storage, StorageError, open_storage
+from bot.storage import Storage, open_storage
+from bot.tree import BotTree
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -34,42 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.progress", "cogs.community")
-USER_AGENT = f"RAProgressBot/{__version__} (Discord bot; python-aiohttp)"
-
-
-DRAINING_MESSAGE = "The bot is restarting. Please try again in a few seconds."
-
-
-class BotTree(app_commands.CommandTree["ProgressBot"]):
-    """Runs before every slash command: refuses new work while shutting down, tracks work in flight,
-    labels logs with the shard, and puts the member on the server's board.
-
-    Membership is recorded before the command runs, so that `/unlink` deletes what this call recorded.
-    """
-
-    async def interaction_check(self, interaction: discord.Interaction[ProgressBot], /) -> bool:
-        bot = self.client
-        if interaction.type is not discord.InteractionType.application_command:
-            return True
-        current_shard.set(str(interaction_shard(interaction, bot.shard_count)))
-        if bot.draining:
-            await interaction.response.send_message(DRAINING_MESSAGE, ephemeral=True)
-            bot.metrics.command_finished(command_name(interaction), "draining", 0.0)
-            return False
-        bot.track(interaction)
-        if interaction.guild_id is not None:
-            try:
-                await bot.storage.record_member(interaction.guild_id, interaction.user.id)
-            except StorageError:
-                log.exception("Could not record that member %s used the bot", interaction.user.id)
-        return True
-
-
-def interaction_shard(interaction: discord.Interaction[Any], shard_count: int | None) -> int:
-    """Discord's own rule: a guild's events go to shard (guild_id >> 22) % shard_count; DMs to 0."""
-    if interaction.guild_id is None or not shard_count:
-        return 0
-    return (interaction.guild_id >> 22) % shard_count
 
 
 class ProgressBot(commands.AutoShardedBot):
@@ -170,74 +131,12 @@ class ProgressBot(commands.AutoShardedBot):
             await super().close()
 
 
-async def open_ra_client(settings: Settings, observer: RAObserver) -> tuple[RAClient, Redis | None]:
-    """In-memory cache and rate limit by default; shared through Redis by all processes with REDIS_URL.
-
-    Returns the Redis connection too: the caller closes it after the client.
-    """
-    options = ra_options(settings)
-    if settings.redis_url is None:
-        return RAClient(options, observer=observer), None
-    try:
-        from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis
-    except ImportError:
-        raise ConfigError(
-            "REDIS_URL is set, but the redis package is not installed: pip install 'ra-progress-bot[scale]'."
-        ) from None
-    redis = await connect_redis(settings.redis_url.reveal())
-    client = RAClient(
-        options,
-        store=RedisResponseStore(redis),
-        limiter=RedisRateLimiter(redis, rate=settings.ra_requests_per_second, burst=settings.ra_burst),
-        observer=observer,
-    )
-    return client, redis
-
-
 def shard_options(settings: Settings) -> dict[str, Any]:
     """All shards in this process by default (Discord's recommended count), or the ones configured."""
     options: dict[str, Any] = {"shard_count": settings.shard_count}
     if settings.shard_ids is not None:
         options["shard_ids"] = list(settings.shard_ids)
     return options
-
-
-def ra_options(settings: Settings) -> RAClientOptions:
-    return RAClientOptions(
-        base_url=settings.ra_base_url,
-        api_key=settings.ra_api_key,
-        username=settings.ra_username,
-        timeout_seconds=settings.ra_timeout_seconds,
-        max_retries=settings.ra_max_retries,
-        requests_per_second=settings.ra_requests_per_second,
-        burst=settings.ra_burst,
-        ids_per_request=settings.ra_ids_per_request,
-        cache_game_seconds=settings.cache_game_seconds,
-        cache_profile_seconds=settings.cache_profile_seconds,
-        cache_progress_seconds=settings.cache_progress_seconds,
-        user_agent=USER_AGENT,
-    )
-
-
-async def sync_commands(bot: ProgressBot) -> None:
-    """Registers the commands with Discord, only when they differ from what was last registered."""
-    guild = discord.Object(bot.settings.discord_guild_id) if bot.settings.discord_guild_id else None
-    if guild is not None:
-        bot.tree.copy_global_to(guild=guild)
-    payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
-    scope = f"guild:{guild.id}" if guild else "global"
-    key = f"commands:{bot.application_id}:{scope}"
-    digest = _digest(payload)
-    if await bot.storage.get_meta(key) == digest:
-        log.info("Slash commands unchanged (%s); not registering them again", scope)
-        return
-    synced = await bot.tree.sync(guild=guild)
-    await bot.storage.set_meta(key, digest)
-    log.info("Registered %d slash commands (%s)", len(synced), scope)
-
-
-def _digest(payload: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def point_at_discord(settings: Settings) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import discord
 
-from bot.app import point_at_discord, ra_options
+from bot.app import point_at_discord
 from bot.config import Settings
+from bot.engines import ra_options
 from bot.errors import BotError, UserNotFound
 from bot.ra.client import RAClient
 from bot.secret import reveal

@@ -11,12 +11,12 @@ import socket
 import aiohttp
 import pytest
 
-from bot.app import DRAINING_MESSAGE, interaction_shard
 from bot.config import settings_from_mapping
 from bot.errors import ConfigError
 from bot.logs import configure_logging, current_shard
 from bot.sandbox.harness import final_answer, running_sandbox
 from bot.secret import Secret
+from bot.tree import DRAINING_MESSAGE, interaction_shard
 
 NO_COOLDOWN = {"PROGRESS_COOLDOWN_SECONDS": "0"}
 
