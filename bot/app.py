@@ -118,7 +118,10 @@ class ProgressBot(commands.AutoShardedBot):
         await sync_commands(self)
 
     async def close(self) -> None:
+        """Disconnects from Discord first, so that nothing arrives for the engines closed after it."""
         try:
+            await super().close()
+        finally:
             if hasattr(self, "ra"):
                 await self.ra.close()
             if self._redis is not None:
@@ -127,8 +130,6 @@ class ProgressBot(commands.AutoShardedBot):
                 await self.storage.close()
             if self._metrics_runner is not None:
                 await self._metrics_runner.cleanup()
-        finally:
-            await super().close()
 
 
 def shard_options(settings: Settings) -> dict[str, Any]:
