@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.command_sync import sync_commands
 from bot.config import Settings
 from bot.engines import open_ra_client
-from bot.error_handler import command_name, on_app_command_error
+from bot.error_handler import command_name, install_log_filters, on_app_command_error
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
@@ -61,6 +61,7 @@ class ProgressBot(commands.AutoShardedBot):
         self._metrics_runner: web.AppRunner | None = None
         self._redis: Redis | None = None
         self.tree.error(self._on_command_error)
+        install_log_filters()
 
     def track(self, interaction: discord.Interaction[ProgressBot]) -> None:
         """Counts the command's task as in flight until it ends, and times it."""

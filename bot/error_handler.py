@@ -97,3 +97,31 @@ async def send_error(interaction: discord.Interaction, message: str) -> None:
 def command_name(interaction: discord.Interaction[Any]) -> str:
     command = interaction.command
     return command.qualified_name if command is not None else "unknown"
+
+
+class ExpiredAutocompleteFilter(logging.Filter):
+    """discord.py answers autocompletes itself and logs a failure with a traceback; an expired one is
+    routine (the member typed on), so it is logged as a short INFO line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            error is not None
+            and is_expired(error)
+            and record.getMessage().startswith("Ignoring exception in autocomplete")
+        ):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                "An autocomplete expired before the bot answered it",
+                None,
+                None,
+                None,
+            )
+        return True
+
+
+def install_log_filters() -> None:
+    """Idempotent: adds the filter to discord.py's command tree logger once."""
+    logger = logging.getLogger("discord.app_commands.tree")
+    if not any(isinstance(f, ExpiredAutocompleteFilter) for f in logger.filters):
+        logger.addFilter(ExpiredAutocompleteFilter())

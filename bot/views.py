@@ -6,6 +6,8 @@ import logging
 
 import discord
 
+from bot.error_handler import is_expired, send_error
+
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "Only the member who asked can turn these pages. Run the command yourself to get your own copy."
@@ -72,11 +74,11 @@ class PageView(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PageView]
     ) -> None:
-        log.exception("Page button failed", exc_info=error)
-        if not interaction.response.is_done():
-            await interaction.response.send_message(
-                "Those pages could not be turned. Run the command again.", ephemeral=True
-            )
+        if is_expired(error):
+            log.info("A page button's interaction expired before the bot answered it")
+            return
+        log.error("Page button failed", exc_info=error)
+        await send_error(interaction, "Those pages could not be turned. Run the command again.")
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[discord.app_commands.Choice[str]]:
