@@ -20,7 +20,7 @@ from bot.ra.backends import (
     profile_key,
     progress_key,
 )
-from bot.ra.cache import MISSING, TTLCache
+from bot.ra.cache import MISSING, SWEEP_EVERY, TTLCache
 from bot.ra.models import GameInfo, GameProgress, UserProfile
 from bot.ra.redis_backend import RedisResponseStore
 from tests.test_ra_redis import PLAIN, Loader, redis_namespace
@@ -257,3 +257,17 @@ async def test_memory_store_keeps_the_objects_themselves() -> None:
     value = GameInfo(1, "t", "c", None)
     await store.get_or_load("k", Loader(value), 60, GAME_CODEC)
     assert store.peek("k", 60, GAME_CODEC) is value
+
+
+async def test_expired_entries_nobody_reads_again_are_swept() -> None:
+    clock = Clock()
+    cache: TTLCache[int, object] = TTLCache(clock=clock)
+
+    async def load() -> object:
+        return "value"
+
+    for key in range(SWEEP_EVERY - 1):
+        await cache.get_or_load(key, load, ttl=10)
+    clock.now += 11
+    await cache.get_or_load(-1, load, ttl=10)  # the store that triggers a sweep
+    assert len(cache) == 1

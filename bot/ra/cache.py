@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+SWEEP_EVERY = 1024
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -46,6 +47,7 @@ class TTLCache(Generic[K, V]):
         self.hits = 0
         self.misses = 0
         self.coalesced = 0
+        self._stores = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -83,8 +85,16 @@ class TTLCache(Generic[K, V]):
         now = self._now()
         self._entries[key] = _Entry(value, now, now + ttl)
         self._entries.move_to_end(key)
+        self._stores += 1
+        if self._stores % SWEEP_EVERY == 0:
+            self._sweep(now)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+    def _sweep(self, now: float) -> None:
+        """Drops expired entries that nobody asked for again, so unique keys do not pile up to the cap."""
+        for key in [key for key, entry in self._entries.items() if entry.expires_at <= now]:
+            del self._entries[key]
 
     def invalidate(self, key: K) -> None:
         """Forget one key (a load already running still finishes and stores its value)."""
