@@ -22,7 +22,7 @@ UNAUTHENTICATED_BODY: dict[str, Any] = {
     "errors": [{"status": "401", "code": "unauthorized", "title": "Unauthenticated."}],
 }
 FAILURE_KINDS = frozenset(
-    {"401", "422", "429", "500", "html", "html200", "truncated", "wrong_types", "slow", "drop"}
+    {"401", "422", "429", "500", "html", "html200", "truncated", "wrong_types", "slow", "drop", "json"}
 )
 SLOW_SECONDS = 30.0
 _USERNAME = re.compile(r"[A-Za-z0-9]{2,20}")
@@ -222,6 +222,8 @@ class _Failure:
     kind: str
     times: int
     retry_after: float | None
+    body: Any = None  # for "json": the value to answer with
+    status: int = 200  # for "json": the HTTP status
 
 
 def parse_game_ids(raw: str) -> list[int]:
@@ -295,12 +297,28 @@ class FakeRA:
         await self.stop()
 
     def fail_next(
-        self, endpoint: str | None, kind: str, *, times: int = 1, retry_after: float | None = None
+        self,
+        endpoint: str | None,
+        kind: str,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        body: Any = None,
+        status: int = 200,
     ) -> None:
-        """Make the next `times` requests to `endpoint` (None: any endpoint) fail as `kind`."""
+        """Make the next `times` requests to `endpoint` (None: any endpoint) fail as `kind`.
+
+        Kind "json" answers with any JSON value: `body`, with HTTP `status` (default 200).
+        """
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; use one of {sorted(FAILURE_KINDS)}")
-        self._failures.append(_Failure(endpoint, kind, times, retry_after))
+        self._failures.append(_Failure(endpoint, kind, times, retry_after, body, status))
+
+    def clear_failures(self) -> int:
+        """Forget the failures not used yet; return how many were left."""
+        left = len(self._failures)
+        self._failures.clear()
+        return left
 
     def count(self, endpoint: str | None = None) -> int:
         """How many requests reached the server (for one endpoint, or all)."""
@@ -385,6 +403,10 @@ class FakeRA:
         if kind == "truncated":
             text = json.dumps({"1": {"NumPossibleAchievements": 23, "PossibleScore": 251}})
             return web.Response(status=200, text=text[: len(text) // 2], content_type="application/json")
+        if kind == "json":
+            return web.Response(
+                status=failure.status, text=json.dumps(failure.body), content_type="application/json"
+            )
         if kind == "wrong_types":
             return web.json_response({"1": ["NumPossibleAchievements", None], "Title": 7})
         if kind == "slow":
