@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 
 from bot.error_handler import is_expired, send_error
@@ -64,12 +65,12 @@ class PageView(discord.ui.View):
         self.position.label = f"{self.index + 1}/{len(self.pages)}"
 
     async def on_timeout(self) -> None:
-        if self.origin is None:
-            return
+        if self.origin is None or self.origin.client.is_closed():
+            return  # shutting down: the buttons stop working anyway
         try:
             await self.origin.edit_original_response(view=None)
-        except discord.HTTPException as error:
-            log.info("Could not remove expired page buttons: %s", error.text or error.status)
+        except (discord.HTTPException, aiohttp.ClientError) as error:
+            log.info("Could not remove expired page buttons: %s", error)
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[PageView]

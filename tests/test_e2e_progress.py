@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
@@ -333,3 +334,18 @@ async def test_stale_commands_get_an_answer(sandbox: Sandbox, options: list[dict
     answer = await final_answer(await sandbox.discord.send_interaction(payload))
     assert answer["flags"] & 64
     assert answer["content"].startswith("This command has changed since Discord last loaded it.")
+
+
+async def test_page_buttons_that_time_out_after_shutdown_are_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    loop = asyncio.get_running_loop()
+    problems: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: problems.append(context))
+    try:
+        async with running_sandbox(env={**NO_COOLDOWN, "PAGINATOR_TIMEOUT_SECONDS": "1"}) as sandbox:
+            await sandbox.ask("progress", user="MaxMilyin", games=" ".join(map(str, range(1, 13))))
+        await asyncio.sleep(1.5)  # the buttons time out after the bot has closed
+        gc.collect()  # an exception nobody retrieved is reported when its task is collected
+    finally:
+        loop.set_exception_handler(None)
+    assert problems == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
