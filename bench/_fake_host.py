@@ -20,7 +20,7 @@ from typing import Any
 
 from bench._ipc import JSON, send, serve
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
-from bot.sandbox.fake_ra import FakeRA, demo_dataset
+from bot.sandbox.fake_ra import FakeRA, demo_dataset, peak_per_second
 from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, string_options
 
 
@@ -111,7 +111,7 @@ class FakeHost:
             "wall": wall,
             "fake_cpu": fake_cpu,
             "ra_requests": dict(ra_requests),
-            "ra_peak_per_second": _peak_per_second([r.time for r in self.ra.requests[ra_start:]]),
+            "ra_peak_per_second": peak_per_second([r.time for r in self.ra.requests[ra_start:]]),
             "rest_requests": len(rest),
             "rest_failures": sum(1 for r in rest if r.status >= 400),
             "embed_chars": len(json.dumps(sample.get("embeds", []))),
@@ -128,16 +128,6 @@ def _problem(interaction: FakeInteraction, message: JSON, expect: str) -> str | 
     if interaction.callback_type != 5:
         return f"first answer was callback type {interaction.callback_type}, not a defer"
     return None
-
-
-def _peak_per_second(times: list[float]) -> int:
-    times = sorted(times)
-    best = start = 0
-    for end, t in enumerate(times):
-        while t - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def main() -> None:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.fake_discord import FakeInteraction
-from bot.sandbox.fake_ra import Dataset, demo_dataset
+from bot.sandbox.fake_ra import Dataset, demo_dataset, peak_per_second
 from bot.sandbox.harness import DEFAULT_GUILD_ID, Sandbox, final_answer, running_sandbox
 
 GAME_ID = 2
@@ -108,22 +108,12 @@ async def one_leaderboard(sandbox: Sandbox, label: str, wait_seconds: float) -> 
         label=label,
         seconds=seconds,
         upstream=dict(Counter(r.endpoint for r in requests)),
-        peak_per_second=_peak_per_second([r.time for r in requests]),
+        peak_per_second=peak_per_second([r.time for r in requests]),
         checking_edits=len(checking),
         last_checking=checking[-1] if checking else "",
         answer_title=title,
         errors=errors,
     )
-
-
-def _peak_per_second(times: list[float]) -> int:
-    times = sorted(times)
-    best = start = 0
-    for end, t in enumerate(times):
-        while t - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
 
 
 async def scenario(

@@ -49,12 +49,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench._fake_host import FakeHost, _peak_per_second, _problem
+from bench._fake_host import FakeHost, _problem
 from bench._ipc import JSON, Child, send, serve
 from bench.progress_bench import bot_env, percentile
 from bot.errors import ConfigError
 from bot.ra.redis_backend import connect_redis, redact_url
 from bot.sandbox.fake_discord import guild_for_shard
+from bot.sandbox.fake_ra import peak_per_second
 from bot.sandbox.harness import final_answer, string_options
 
 PROGRESS = "API_GetUserProgress"
@@ -135,7 +136,7 @@ class ScaleHost(FakeHost):
             "errors": dict(errors),
             "wall": wall,
             "ra_requests": dict(Counter(r.endpoint for r in upstream)),
-            "ra_peak_per_second": _peak_per_second([r.time for r in upstream]),
+            "ra_peak_per_second": peak_per_second([r.time for r in upstream]),
             "per_shard": {str(k): v for k, v in per_shard.items()},
         }
 

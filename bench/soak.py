@@ -61,7 +61,7 @@ from typing import Any
 from bench._ipc import JSON, Child, send, serve
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
 from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
-from bot.sandbox.harness import SANDBOX_API_KEY, button_id, final_answer, string_options
+from bot.sandbox.harness import SANDBOX_API_KEY, button_id, final_answer, sandbox_env, string_options
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEMBER_BASE = 210_000_000_000_000_000
@@ -578,12 +578,8 @@ class Soak:
 
     def bot_env(self, data_dir: str) -> dict[str, str]:
         return {
+            **sandbox_env(self.discord, self.ra, data_dir),
             "DISCORD_TOKEN": self.token,
-            "RA_API_KEY": SANDBOX_API_KEY,
-            "RA_BASE_URL": self.ra.base_url,
-            "DISCORD_API_URL": self.discord.api_url,
-            "DISCORD_GATEWAY_URL": self.discord.gateway_url,
-            "DATA_DIR": data_dir,
             # The child runs `-m bench.soak` from wherever this process was started.
             "PYTHONPATH": os.pathsep.join(filter(None, (REPO_ROOT, os.environ.get("PYTHONPATH")))),
             **self.config.env(),

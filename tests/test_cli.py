@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.sandbox.fake_discord import FakeDiscord
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
-from bot.sandbox.harness import SANDBOX_API_KEY
+from bot.sandbox.harness import SANDBOX_API_KEY, sandbox_env
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,12 +31,9 @@ async def check_against_fakes(tmp_path: Path, key: str, token: str) -> tuple[int
         await fake_discord.start()
         try:
             env = {
+                **sandbox_env(fake_discord, fake_ra, tmp_path / "data"),
                 "DISCORD_TOKEN": token,
                 "RA_API_KEY": key,
-                "RA_BASE_URL": fake_ra.base_url,
-                "DISCORD_API_URL": fake_discord.api_url,
-                "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-                "DATA_DIR": str(tmp_path / "data"),
             }
             return await run_bot_command(["--check"], env, tmp_path)
         finally:
@@ -80,14 +77,7 @@ async def test_a_damaged_database_stops_the_bot_with_a_clear_message(tmp_path: P
         fake_discord = FakeDiscord()
         await fake_discord.start()
         try:
-            env = {
-                "DISCORD_TOKEN": fake_discord.bot_token,
-                "RA_API_KEY": SANDBOX_API_KEY,
-                "RA_BASE_URL": fake_ra.base_url,
-                "DISCORD_API_URL": fake_discord.api_url,
-                "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-                "DATA_DIR": str(database.parent),
-            }
+            env = sandbox_env(fake_discord, fake_ra, database.parent)
             code, _, err = await run_bot_command([], env, tmp_path)
         finally:
             await fake_discord.stop()

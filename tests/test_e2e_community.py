@@ -31,6 +31,7 @@ from bot.sandbox.harness import (
     Sandbox,
     final_answer,
     running_sandbox,
+    sandbox_env,
 )
 from bot.views import NOT_YOURS
 
@@ -610,12 +611,7 @@ async def test_link_survives_kill_9(tmp_path: Path) -> None:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             # The package is imported from the checkout, wherever the test runs from.
             "PYTHONPATH": str(REPO_ROOT),
-            "DISCORD_TOKEN": fake_discord.bot_token,
-            "RA_API_KEY": SANDBOX_API_KEY,
-            "RA_BASE_URL": fake_ra.base_url,
-            "DISCORD_API_URL": fake_discord.api_url,
-            "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-            "DATA_DIR": str(data_dir),
+            **sandbox_env(fake_discord, fake_ra, data_dir),
             "LOG_LEVEL": "DEBUG",
         }
         process = await asyncio.create_subprocess_exec(

@@ -34,7 +34,7 @@ from bot.errors import ConfigError
 from bot.ra.redis_backend import connect_redis, redact_url
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction, guild_for_shard
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
-from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, string_options
+from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, sandbox_env, string_options
 from bot.tree import DRAINING_MESSAGE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -150,12 +150,7 @@ def bot_env(fake_discord: FakeDiscord, fake_ra: FakeRA, data_dir: Path, **settin
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "PYTHONPATH": str(REPO_ROOT),
-        "DISCORD_TOKEN": fake_discord.bot_token,
-        "RA_API_KEY": SANDBOX_API_KEY,
-        "RA_BASE_URL": fake_ra.base_url,
-        "DISCORD_API_URL": fake_discord.api_url,
-        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-        "DATA_DIR": str(data_dir),
+        **sandbox_env(fake_discord, fake_ra, data_dir),
         "LOG_LEVEL": "INFO",
         "PROGRESS_COOLDOWN_SECONDS": "0",
         **settings,

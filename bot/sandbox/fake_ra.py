@@ -252,6 +252,17 @@ def _invalid(field_name: str, message: str) -> web.Response:
     return web.json_response({"message": message, "errors": {field_name: [message]}}, status=422)
 
 
+def peak_per_second(times: list[float]) -> int:
+    """The most of these moments that fall within any window shorter than one second."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
 class FakeRA:
     """The fake server. `await start()`, point a client at `base_url`, `await stop()`."""
 
@@ -326,13 +337,7 @@ class FakeRA:
 
     def max_requests_in_any_second(self) -> int:
         """The most requests received within any window shorter than one second."""
-        times = sorted(r.time for r in self.requests)
-        best, start = 0, 0
-        for end, t in enumerate(times):
-            while t - times[start] >= 1.0:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        return peak_per_second([r.time for r in self.requests])
 
     def _take_failure(self, endpoint: str) -> _Failure | None:
         for failure in self._failures:

@@ -119,6 +119,18 @@ async def final_answer(interaction: FakeInteraction, wait_seconds: float = 10.0)
     return data
 
 
+def sandbox_env(fake_discord: FakeDiscord, fake_ra: FakeRA, data_dir: Path | str) -> dict[str, str]:
+    """The settings that point a bot at these fakes, as environment variables."""
+    return {
+        "DISCORD_TOKEN": fake_discord.bot_token,
+        "RA_API_KEY": SANDBOX_API_KEY,
+        "RA_BASE_URL": fake_ra.base_url,
+        "DISCORD_API_URL": fake_discord.api_url,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "DATA_DIR": str(data_dir),
+    }
+
+
 @contextlib.asynccontextmanager
 async def running_sandbox(
     dataset: Dataset | None = None,
@@ -138,12 +150,7 @@ async def running_sandbox(
         try:
             settings = settings_from_mapping(
                 {
-                    "DISCORD_TOKEN": fake_discord.bot_token,
-                    "RA_API_KEY": SANDBOX_API_KEY,
-                    "RA_BASE_URL": fake_ra.base_url,
-                    "DISCORD_API_URL": fake_discord.api_url,
-                    "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
-                    "DATA_DIR": str(folder),
+                    **sandbox_env(fake_discord, fake_ra, folder),
                     "RA_REQUESTS_PER_SECOND": "1000",
                     "RA_BURST": "100",
                     **(env or {}),
