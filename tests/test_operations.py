@@ -14,7 +14,8 @@ import pytest
 from bot.config import settings_from_mapping
 from bot.errors import ConfigError
 from bot.logs import configure_logging, current_shard
-from bot.sandbox.harness import final_answer, running_sandbox
+from bot.sandbox.fake_discord import guild_for_shard
+from bot.sandbox.harness import Sandbox, final_answer, running_sandbox
 from bot.secret import Secret
 from bot.tree import DRAINING_MESSAGE, interaction_shard
 
@@ -123,3 +124,19 @@ def test_scale_settings_hide_passwords() -> None:
     )
     assert (settings.shard_count, settings.shard_ids) == (4, (2, 3))
     assert "sekrit" not in repr(settings)
+
+
+async def test_one_process_runs_every_shard_and_answers_on_each() -> None:
+    # discord.py waits 5 s between two IDENTIFYs of one process, as Discord asks of most bots.
+    async with running_sandbox(env={**NO_COOLDOWN, "SHARD_COUNT": "2"}) as sandbox:
+        await sandbox.discord.wait_until_ready(timeout=15, shards=2)
+        for shard in (0, 1):
+            guild = guild_for_shard(shard, 2)
+            interaction = await sandbox.command("progress", user="MaxMilyin", games="1", guild_id=guild)
+            answer = await final_answer(interaction)
+            assert answer["embeds"][0]["author"]["name"] == "MaxMilyin"
+            assert interaction_shard_of(sandbox, interaction.id) == shard
+
+
+def interaction_shard_of(sandbox: Sandbox, interaction_id: str) -> int | None:
+    return sandbox.discord.interactions[interaction_id].shard

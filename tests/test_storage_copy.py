@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from contextlib import closing
 from pathlib import Path
@@ -188,3 +191,30 @@ async def test_copy_reads_the_write_ahead_log_of_a_running_bot(
     assert await pg_query(
         postgres_url, "SELECT ra_name, linked_at FROM links WHERE discord_user_id = 777"
     ) == [("JustLinked", late.linked_at)]
+
+
+def test_the_bot_command_copies_from_its_own_settings(
+    source: tuple[Path, int], postgres_url: str, tmp_path: Path
+) -> None:
+    path, _ = source
+    settings = {
+        "DISCORD_TOKEN": "unused-token",
+        "RA_API_KEY": "CopyTestKey0000000000000000000aa",
+        "DATABASE_PATH": str(path),
+        "DATABASE_URL": postgres_url,
+    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "RA_", "DATABASE_"))}
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "--copy-to-postgres"],
+        cwd=tmp_path,
+        env={**base, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        f"links: {LINKS} copied, 0 already present, 0 kept (newer in PostgreSQL), {LINKS} verified"
+        in run.stdout
+    )
+    asyncio.run(assert_same_content(path, postgres_url))
