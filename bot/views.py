@@ -82,6 +82,17 @@ class PageView(discord.ui.View):
         await send_error(interaction, "Those pages could not be turned. Run the command again.")
 
 
+async def show_pages(
+    interaction: discord.Interaction, pages: list[discord.Embed], *, buttons_for: float
+) -> None:
+    """Replaces the deferred answer (and any progress note in it) with the first page, and buttons when
+    there is more than one page."""
+    if len(pages) == 1:
+        await interaction.edit_original_response(content=None, embed=pages[0])
+        return
+    await PageView(pages, interaction.user.id, timeout=buttons_for).start(interaction)
+
+
 def choices(pairs: list[tuple[str, str]]) -> list[discord.app_commands.Choice[str]]:
     """Autocomplete choices from (label, value) pairs."""
     return [discord.app_commands.Choice(name=label[:100], value=value) for label, value in pairs]

@@ -20,7 +20,7 @@ from bot.render.compare import render_comparison
 from bot.render.leaderboard import render_leaderboard
 from bot.render.progress import EMBED_COLOUR
 from bot.suggest import suggest_name_list
-from bot.views import PageView, choices
+from bot.views import choices, show_pages
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,11 @@ class Community(commands.Cog):
         for profile in comparison.players:
             if profile.ulid:
                 await self.bot.storage.refresh_name(profile.ulid, profile.user)
-        await self._show(interaction, render_comparison(comparison))
+        await show_pages(
+            interaction,
+            render_comparison(comparison),
+            buttons_for=self.bot.settings.paginator_timeout_seconds,
+        )
 
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
     @app_commands.guild_only()
@@ -140,7 +144,8 @@ class Community(commands.Cog):
         finally:
             await reporter.stop()
         server = interaction.guild.name if interaction.guild and interaction.guild.name else "Server"
-        await self._show(interaction, render_leaderboard(board, server, interaction.user.id))
+        pages = render_leaderboard(board, server, interaction.user.id)
+        await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 
     @compare.autocomplete("users")
     async def users_autocomplete(
@@ -149,13 +154,6 @@ class Community(commands.Cog):
         return choices(
             await suggest_name_list(self.bot.storage, interaction.user.id, interaction.guild_id, current)
         )
-
-    async def _show(self, interaction: discord.Interaction, pages: list[discord.Embed]) -> None:
-        if len(pages) == 1:
-            await interaction.edit_original_response(content=None, embed=pages[0])
-            return
-        view = PageView(pages, interaction.user.id, timeout=self.bot.settings.paginator_timeout_seconds)
-        await view.start(interaction)
 
 
 class ProgressReporter:

@@ -12,7 +12,7 @@ from bot.gather import gather_progress_report
 from bot.input import parse_game_ids, parse_username
 from bot.render.progress import render_progress
 from bot.suggest import suggest_names
-from bot.views import PageView, choices
+from bot.views import choices, show_pages
 
 
 class Progress(commands.Cog):
@@ -35,12 +35,9 @@ class Progress(commands.Cog):
         report = await gather_progress_report(self.bot.ra, username, game_ids)
         if report.profile.ulid:
             await self.bot.storage.refresh_name(report.profile.ulid, report.profile.user)
-        pages = render_progress(report)
-        if len(pages) == 1:
-            await interaction.edit_original_response(embed=pages[0])
-            return
-        view = PageView(pages, interaction.user.id, timeout=self.bot.settings.paginator_timeout_seconds)
-        await view.start(interaction)
+        await show_pages(
+            interaction, render_progress(report), buttons_for=self.bot.settings.paginator_timeout_seconds
+        )
 
     @progress.autocomplete("user")
     async def user_autocomplete(

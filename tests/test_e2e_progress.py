@@ -76,6 +76,7 @@ async def test_documented_example_exact_reply(sandbox: Sandbox) -> None:
                         "footer": {"text": "Data from RetroAchievements.org"},
                     }
                 ],
+                "content": None,
                 "tts": False,
                 "allowed_mentions": {"parse": []},
             },
