@@ -7,6 +7,7 @@ the Prometheus text format on METRICS_PORT.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -60,20 +61,30 @@ class Metrics:
             registry=self.registry,
         )
 
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """The labelled child, looked up once: `labels()` takes a lock and builds a key on every call."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     # RAObserver
     def request(self, endpoint: str, status: str) -> None:
-        self.upstream.labels(endpoint, status).inc()
+        self._child(self.upstream, endpoint, status).inc()
 
     def cache(self, kind: str, hit: bool) -> None:
-        self.cache_lookups.labels(kind, "hit" if hit else "miss").inc()
+        self._child(self.cache_lookups, kind, "hit" if hit else "miss").inc()
 
     def rate_limit_wait(self, seconds: float) -> None:
         self.rate_limit_waits.inc()
         self.rate_limit_wait_seconds.inc(seconds)
 
     def command_finished(self, command: str, outcome: str, seconds: float) -> None:
-        self.commands.labels(command, outcome).inc()
-        self.command_seconds.labels(command).observe(seconds)
+        self._child(self.commands, command, outcome).inc()
+        self._child(self.command_seconds, command).observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
