@@ -60,7 +60,7 @@ from typing import Any
 
 from bench._ipc import JSON, Child, send, serve
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
-from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
+from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset, peak_per_second
 from bot.sandbox.harness import SANDBOX_API_KEY, button_id, final_answer, sandbox_env, string_options
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -756,17 +756,6 @@ def loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, A
     logging.getLogger("bench.soak.loop").error("%s", context.get("message"), exc_info=exc_info)
 
 
-def max_in_any_second(times: list[float]) -> int:
-    """The most of `times` within any window shorter than one second."""
-    ordered = sorted(times)
-    best = start = 0
-    for end, t in enumerate(ordered):
-        while t - ordered[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def record_upstream_sends(sends: list[float]) -> None:
     """Appends the loop time of every HTTP attempt the RetroAchievements client starts (after its rate
     limiter) to `sends`: the rate the bot itself sends at, free of the fakes' scheduling jitter."""
@@ -820,7 +809,7 @@ async def bot_child() -> None:
                 "other_errors": dict(watch.other_errors),
                 "error_samples": watch.samples,
                 "leaks": dict(watch.leaks),
-                "upstream_max_per_second": max_in_any_second(sends),
+                "upstream_max_per_second": peak_per_second(sends),
             }
 
         async def handle(request: JSON) -> JSON | None:
