@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from bench._ipc import JSON, send, serve
@@ -82,22 +83,13 @@ class FakeHost:
 
         async def worker() -> None:
             while queue:
-                payload = queue.pop()
-                started = time.perf_counter()
-                try:
-                    interaction = await fake.send_interaction(payload)
-                    message = await final_answer(interaction, wait_seconds=timeout)
-                except Exception as exc:
-                    errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+                answer = await timed_answer(fake, queue.pop(), timeout, expect)
+                if answer.problem is not None:
+                    errors[answer.problem] += 1
                     continue
-                elapsed = time.perf_counter() - started
-                problem = _problem(interaction, message, expect)
-                if problem:
-                    errors[problem] += 1
-                    continue
-                latencies.append(elapsed)
+                latencies.append(answer.seconds)
                 if not sample:
-                    sample.update(message)
+                    sample.update(answer.message)
 
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(min(concurrency, commands))))
@@ -116,6 +108,26 @@ class FakeHost:
             "rest_failures": sum(1 for r in rest if r.status >= 400),
             "embed_chars": len(json.dumps(sample.get("embeds", []))),
         }
+
+
+@dataclass(frozen=True)
+class TimedAnswer:
+    interaction: FakeInteraction | None
+    message: JSON
+    seconds: float
+    problem: str | None  # None when the answer is the expected progress embed
+
+
+async def timed_answer(fake: FakeDiscord, payload: JSON, wait_seconds: float, expect: str) -> TimedAnswer:
+    """Sends one /progress and times it until its answer; a failure is described, never raised."""
+    started = time.perf_counter()
+    try:
+        interaction = await fake.send_interaction(payload)
+        message = await final_answer(interaction, wait_seconds=wait_seconds)
+    except Exception as exc:
+        return TimedAnswer(None, {}, 0.0, f"{type(exc).__name__}: {str(exc)[:120]}")
+    seconds = time.perf_counter() - started
+    return TimedAnswer(interaction, message, seconds, _problem(interaction, message, expect))
 
 
 def _problem(interaction: FakeInteraction, message: JSON, expect: str) -> str | None:

@@ -49,14 +49,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench._fake_host import FakeHost, _problem
+from bench._fake_host import FakeHost, timed_answer
 from bench._ipc import JSON, Child, send, serve
 from bench.progress_bench import bot_env, percentile
 from bot.errors import ConfigError
 from bot.ra.redis_backend import connect_redis, redact_url
 from bot.sandbox.fake_discord import guild_for_shard
 from bot.sandbox.fake_ra import peak_per_second
-from bot.sandbox.harness import final_answer, string_options
+from bot.sandbox.harness import string_options
 
 PROGRESS = "API_GetUserProgress"
 MEMBER_BASE = 600_000_000_000_000_000
@@ -112,20 +112,12 @@ class ScaleHost(FakeHost):
         per_shard: Counter[int] = Counter()
 
         async def one(payload: JSON) -> None:
-            started = time.perf_counter()
-            try:
-                interaction = await fake.send_interaction(payload)
-                message = await final_answer(interaction, wait_seconds=timeout)
-            except Exception as exc:
-                errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+            answer = await timed_answer(fake, payload, timeout, "MaxMilyin")
+            if answer.problem is not None or answer.interaction is None:
+                errors[answer.problem or "no interaction"] += 1
                 return
-            elapsed = time.perf_counter() - started
-            problem = _problem(interaction, message, "MaxMilyin")
-            if problem:
-                errors[problem] += 1
-                return
-            per_shard[interaction.shard] += 1
-            latencies.append(elapsed)
+            per_shard[answer.interaction.shard] += 1
+            latencies.append(answer.seconds)
 
         wall_start = time.perf_counter()
         await asyncio.gather(*(one(p) for p in payloads))

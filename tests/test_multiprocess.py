@@ -23,19 +23,19 @@ from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 import pytest_asyncio
 
 from bot.errors import ConfigError
-from bot.ra.redis_backend import connect_redis, redact_url
+from bot.ra.redis_backend import connect_redis
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction, guild_for_shard
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, sandbox_env, string_options
 from bot.tree import DRAINING_MESSAGE
+from tests.services import pg_execute, services_unavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A logical database of the shared test Redis server that no other test file uses: FLUSHDB is safe there.
@@ -53,13 +53,6 @@ ANSWER_SECONDS = 20.0
 
 
 # ---------------------------------------------------------------------------------------------- services
-
-
-def services_unavailable(reason: str) -> NoReturn:
-    """Skip, or fail when REQUIRE_TEST_SERVICES=1 says the servers must be there."""
-    if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
-        pytest.fail(f"{reason}, but REQUIRE_TEST_SERVICES=1")
-    pytest.skip(reason)
 
 
 def with_path(url: str, path: str) -> str:
@@ -88,17 +81,6 @@ async def private_redis_url() -> str:
     finally:
         await redis.aclose()
     return url
-
-
-async def pg_execute(url: str, sql: str) -> None:
-    try:
-        conn = await asyncpg.connect(url, timeout=5)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        services_unavailable(f"no PostgreSQL server at {redact_url(url)} ({type(exc).__name__})")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @contextlib.asynccontextmanager

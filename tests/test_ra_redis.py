@@ -28,6 +28,7 @@ from bot.ra.models import GameInfo
 from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis, redact_url
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.secret import Secret
+from tests.services import services_unavailable
 
 KEY = "REDISTESTKEY0123456789abcdef"
 PROGRESS = "API_GetUserProgress"
@@ -43,9 +44,7 @@ async def redis_namespace() -> AsyncIterator[tuple[Redis, str]]:
     try:
         redis = await connect_redis(url)
     except ConfigError as exc:
-        if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
-            pytest.fail(f"REQUIRE_TEST_SERVICES=1 but {exc}")
-        pytest.skip(str(exc))
+        services_unavailable(str(exc))
     namespace = f"test:{uuid.uuid4().hex}:"
     try:
         yield redis, namespace

@@ -20,7 +20,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -36,6 +36,7 @@ from bot.storage import (
     open_storage,
 )
 from bot.storage.postgres import PostgresStorage, redact_url
+from tests.services import pg_execute
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUILD = 1000
@@ -105,50 +106,30 @@ def names(accounts: list[LinkedAccount]) -> list[str]:
 # -- backends ---------------------------------------------------------------------------------------
 
 
-def services_unavailable(reason: str) -> NoReturn:
-    """Skip, or fail when REQUIRE_TEST_SERVICES=1 says the servers must be there."""
-    if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
-        pytest.fail(f"{reason}, but REQUIRE_TEST_SERVICES=1")
-    pytest.skip(reason)
-
-
 def with_database(url: str, database: str) -> str:
     return urlsplit(url)._replace(path=f"/{database}").geturl()
-
-
-async def _execute(url: str, sql: str) -> None:
-    if not url:
-        services_unavailable("TEST_DATABASE_URL is not set (source .ci/services)")
-    try:
-        conn = await asyncpg.connect(url, timeout=5)
-    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        services_unavailable(f"no PostgreSQL server at {redact_url(url)} ({exc})")
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A database of this test session on the TEST_DATABASE_URL server, dropped at the end."""
     name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
     try:
         yield with_database(TEST_DATABASE_URL, name)
     finally:
-        asyncio.run(_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 def postgres_url(postgres_database: str) -> Iterator[str]:
     """A URL whose search_path is a fresh, empty schema (cheaper than a database), dropped afterwards."""
     schema = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_execute(postgres_database, f'CREATE SCHEMA "{schema}"'))
+    asyncio.run(pg_execute(postgres_database, f'CREATE SCHEMA "{schema}"'))
     try:
         yield f"{postgres_database}?search_path={schema}"
     finally:
-        asyncio.run(_execute(postgres_database, f'DROP SCHEMA "{schema}" CASCADE'))
+        asyncio.run(pg_execute(postgres_database, f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @dataclass(frozen=True)
