@@ -25,11 +25,9 @@ _WHERE_GAME_IDS_ARE = (
 
 def quote(text: str) -> str:
     """Shows member-typed text inside a message safely: on one line, shortened, in code style."""
-    short = text[: _QUOTE_LIMIT + 1]
-    cleaned = " ".join(short.replace("`", "'").split())
-    if len(text) > _QUOTE_LIMIT or len(cleaned) > _QUOTE_LIMIT:
-        cleaned = cleaned[: _QUOTE_LIMIT - 1] + "…"
-    return f"`{cleaned}`"
+    if len(text) > _QUOTE_LIMIT:
+        text = text[: _QUOTE_LIMIT - 1] + "…"
+    return "`" + " ".join(text.replace("`", "'").split()) + "`"
 
 
 def parse_username(raw: str) -> str:
@@ -97,9 +95,8 @@ def parse_game_token(token: str) -> int:
     link = GAME_URL.fullmatch(token) if len(token) <= MAX_GAME_TOKEN else None
     digits = link.group(1) if link else token
     if digits.isascii() and digits.isdigit():
-        game_id = int(digits) if len(digits) <= len(str(MAX_GAME_ID)) else MAX_GAME_ID + 1
-        if 1 <= game_id <= MAX_GAME_ID:
-            return game_id
+        if len(digits) <= len(str(MAX_GAME_ID)) and 1 <= int(digits) <= MAX_GAME_ID:
+            return int(digits)
         raise InvalidInput(f"{quote(token)} is not a game ID: IDs are whole numbers from 1 to {MAX_GAME_ID}.")
     raise InvalidInput(
         f"{quote(token)} is not a game ID. Use numbers such as `1446` or game page links such as "

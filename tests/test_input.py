@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -94,6 +95,41 @@ def test_quote_keeps_member_text_inert() -> None:
     assert quote("a\nb\r\n c") == "`a b c`"
     assert quote("x" * 40) == "`" + "x" * 40 + "`"
     assert quote("x" * 41) == "`" + "x" * 39 + "…`"
+    assert quote("a" + " " * 50 + "b") == "`a …`"
+
+
+def test_user_text_is_read_up_to_200_characters() -> None:
+    link = "https://retroachievements.org/user/Scott?"
+    assert parse_username(link + "x" * (200 - len(link))) == "Scott"
+    with pytest.raises(InvalidInput, match="is not a RetroAchievements user name"):
+        parse_username(link + "x" * (201 - len(link)))
+
+
+def test_a_game_token_is_read_up_to_200_characters() -> None:
+    link = "https://retroachievements.org/game/1446?"
+    assert parse_game_ids(link + "x" * (200 - len(link))) == [1446]
+    with pytest.raises(InvalidInput, match="is not a game ID"):
+        parse_game_ids(link + "x" * (201 - len(link)))
+
+
+def test_refusals_of_game_lists_say_exactly_what_to_do() -> None:
+    with pytest.raises(InvalidInput) as empty:
+        parse_game_ids(";")
+    assert empty.value.user_message == (
+        "Give at least one game: a game ID such as `1446`, or a game page link such as "
+        "https://retroachievements.org/game/1446."
+    )
+    with pytest.raises(InvalidInput) as too_many:
+        parse_game_ids("1 2 3", max_games=2)
+    assert too_many.value.user_message == (
+        "That is 3 games; one command can show at most 2. Split them over several commands."
+    )
+    with pytest.raises(InvalidInput) as too_big:
+        parse_game_ids(str(2**31))
+    assert (
+        too_big.value.user_message
+        == f"`{2**31}` is not a game ID: IDs are whole numbers from 1 to {2**31 - 1}."
+    )
 
 
 def test_a_word_that_is_no_game_id_says_where_ids_are_found() -> None:
@@ -109,16 +145,23 @@ def test_a_word_that_is_no_game_id_says_where_ids_are_found() -> None:
 
 def test_name_lists_drop_repeats_in_any_case_and_count_the_rest() -> None:
     assert parse_usernames("Scott, scott MaxMilyin;luchaos") == ["Scott", "MaxMilyin", "luchaos"]
-    with pytest.raises(InvalidInput, match="you gave 1[.]"):
+    assert parse_usernames("ab cd") == ["ab", "cd"]
+    ten = [f"Player{n}" for n in range(10)]
+    assert parse_usernames(",".join(ten)) == ten
+    with pytest.raises(InvalidInput, match=r"you gave 1\."):
         parse_usernames("Scott SCOTT")
-    with pytest.raises(InvalidInput, match="you gave 11[.]"):
+    with pytest.raises(InvalidInput, match=r"you gave 11\."):
         parse_usernames(" ".join(f"Player{n}" for n in range(11)))
     with pytest.raises(InvalidInput, match="`bad!` is not a RetroAchievements user name"):
         parse_usernames("Scott bad!")
 
 
 HOSTILE_INPUTS: list[tuple[str, Callable[[str], object], Callable[[int], str]]] = [
-    ("profile link + letters + space", parse_username, lambda n: "retroachievements.org/user/" + "a" * n + " x"),
+    (
+        "profile link + letters + space",
+        parse_username,
+        lambda n: "retroachievements.org/user/" + "a" * n + " x",
+    ),
     ("game link + digits + letter", parse_game_ids, lambda n: "retroachievements.org/game/" + "1" * n + "x"),
     ("game link + slashes", parse_game_ids, lambda n: "retroachievements.org/game/1" + "/" * n + " x"),
     ("separators", parse_game_ids, lambda n: ", ;" * n + "x"),
@@ -131,10 +174,8 @@ def _cost(parse: Callable[[str], object], text: str) -> float:
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(InvalidInput):
             parse(text)
-        except InvalidInput:
-            pass
         best = min(best, time.perf_counter() - started)
     return best
 
