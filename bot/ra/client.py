@@ -24,7 +24,7 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
     PROGRESS_CODEC,
+    Codec,
     MemoryRateLimiter,
     MemoryResponseStore,
     RAObserver,
@@ -215,23 +216,13 @@ class RAClient:
         """A game's title, console and icon; None when RetroAchievements has no such game."""
         if game_id < 1:
             return None
-
-        observer = self._observer
-        loaded = False
-
-        async def load() -> GameInfo | None:
-            nonlocal loaded
-            loaded = True
-            data = await self._get_json(GAME, {"i": str(game_id)})
-            return _parse(lambda: parse_game(game_id, data), GAME)
-
-        try:
-            return await self._store.get_or_load(
-                game_key(game_id), load, self._options.cache_game_seconds, GAME_CODEC
-            )
-        finally:
-            if observer is not None:
-                observer.cache("game", not loaded)
+        return await self._cached(
+            "game",
+            game_key(game_id),
+            self._options.cache_game_seconds,
+            GAME_CODEC,
+            lambda: self._fetch(GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data)),
+        )
 
     async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
@@ -252,46 +243,67 @@ class RAClient:
     async def get_user_profile(self, user: str) -> UserProfile:
         """A user's canonical name, ULID, avatar and points. Raises UserNotFound (404 or `[]`)."""
         _check_user(user)
-
-        observer = self._observer
-        loaded = False
-
-        async def load() -> UserProfile | None:
-            nonlocal loaded
-            loaded = True
-            data = await self._get_json(USER_PROFILE, {"u": user}, not_found_is_answer=True)
-            return _parse(lambda: parse_user_profile(data), USER_PROFILE)
-
-        try:
-            profile = await self._store.get_or_load(
-                profile_key(user), load, self._options.cache_profile_seconds, PROFILE_CODEC
-            )
-        finally:
-            if observer is not None:
-                observer.cache("profile", not loaded)
+        profile = await self._cached(
+            "profile",
+            profile_key(user),
+            self._options.cache_profile_seconds,
+            PROFILE_CODEC,
+            lambda: self._fetch(USER_PROFILE, {"u": user}, parse_user_profile, not_found_is_answer=True),
+        )
         if profile is None:
             raise UserNotFound(user)
         return profile
 
     # -- internals ----------------------------------------------------------------------------
 
-    async def _progress_chunk(
+    def _progress_chunk(
         self, user: str, chunk: tuple[int, ...], ttl: float
-    ) -> dict[int, GameProgress] | None:
-        observer = self._observer
+    ) -> Awaitable[dict[int, GameProgress] | None]:
+        return self._cached(
+            "progress",
+            progress_key(user, chunk),
+            ttl,
+            PROGRESS_CODEC,
+            lambda: self._fetch(
+                USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))}, parse_user_progress
+            ),
+        )
+
+    async def _cached(
+        self, kind: str, key: str, ttl: float, codec: Codec[T], load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The store's value for `key` (loaded by `load` on a miss); the observer hears hit or miss.
+
+        A caller that joins a load already running (single flight) counts as a hit."""
         loaded = False
 
-        async def load() -> dict[int, GameProgress] | None:
+        async def tracked_load() -> T:
             nonlocal loaded
             loaded = True
-            data = await self._get_json(USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))})
-            return _parse(lambda: parse_user_progress(data), USER_PROGRESS)
+            return await load()
 
         try:
-            return await self._store.get_or_load(progress_key(user, chunk), load, ttl, PROGRESS_CODEC)
+            return await self._store.get_or_load(key, tracked_load, ttl, codec)
         finally:
-            if observer is not None:
-                observer.cache("progress", not loaded)
+            if self._observer is not None:
+                self._observer.cache(kind, not loaded)
+
+    async def _fetch(
+        self,
+        endpoint: str,
+        params: dict[str, str],
+        parse: Callable[[object], T],
+        *,
+        not_found_is_answer: bool = False,
+    ) -> T:
+        """One answer from upstream, parsed; a wrong shape becomes RAUnavailable (not retried)."""
+        data = await self._get_json(endpoint, params, not_found_is_answer=not_found_is_answer)
+        try:
+            return parse(data)
+        except ResponseShapeError as exc:
+            reason = str(exc)
+        log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
+        raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -423,16 +435,6 @@ def _decode_json(body: bytes) -> _Answer | None:
         return _Answer(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
-
-
-def _parse(parse: Callable[[], T], endpoint: str) -> T:
-    """Run a parser; an answer of the wrong shape becomes RAUnavailable (no retry)."""
-    try:
-        return parse()
-    except ResponseShapeError as exc:
-        reason = str(exc)
-    log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
-    raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
 
 
 def _check_user(user: str) -> None:
