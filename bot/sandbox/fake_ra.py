@@ -590,13 +590,13 @@ async def _stream_body(request: web.Request, kind: str) -> web.StreamResponse:
         response.content_length = HUGE_BODY_BYTES
     if kind == "gzip_bomb":
         response.headers["Content-Encoding"] = "gzip"
-        response.content_length = len(_gzip_bomb())
+        response.content_length = len(gzip_bomb_body())
     try:
         await response.prepare(request)
         if kind == "huge_declared_stall":
             await asyncio.sleep(SLOW_SECONDS)
         elif kind == "gzip_bomb":
-            await response.write(_gzip_bomb())
+            await response.write(gzip_bomb_body())
         else:
             await _write_padded(response, endless=kind == "endless_body")
         await response.write_eof()
@@ -619,7 +619,7 @@ async def _write_padded(response: web.StreamResponse, *, endless: bool) -> None:
 
 
 @functools.cache
-def _gzip_bomb() -> bytes:
+def gzip_bomb_body() -> bytes:
     """The "huge_body" answer gzipped, compressed a chunk at a time."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     parts = [compressor.compress(_HUGE_HEAD)]
