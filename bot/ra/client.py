@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.patterns import is_username_or_ulid
 from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
@@ -48,8 +49,6 @@ from bot.ra.backends import (
 )
 from bot.ra.cache import Missing
 from bot.ra.models import (
-    ULID,
-    USERNAME,
     GameInfo,
     GameProgress,
     ResponseShapeError,
@@ -491,7 +490,7 @@ def _decode_json(body: bytes) -> _Answer | None:
 
 def _check_user(user: str) -> None:
     """Refuse names the server would answer with 422, before spending a request."""
-    if not (USERNAME.fullmatch(user) or ULID.fullmatch(user)):
+    if not is_username_or_ulid(user):
         raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
 
 
