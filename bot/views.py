@@ -91,8 +91,3 @@ async def show_pages(
         await interaction.edit_original_response(content=None, embed=pages[0])
         return
     await PageView(pages, interaction.user.id, timeout=buttons_for).start(interaction)
-
-
-def choices(pairs: list[tuple[str, str]]) -> list[discord.app_commands.Choice[str]]:
-    """Autocomplete choices from (label, value) pairs."""
-    return [discord.app_commands.Choice(name=label[:100], value=value) for label, value in pairs]
