@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from bot.patterns import USERNAME
 from bot.secret import Secret
 
 T = TypeVar("T")
@@ -143,17 +144,12 @@ class OneOf:
 
 
 @dataclass(frozen=True)
-class LettersAndDigits:
-    shortest: int
-    longest: int
-    what: str
-
-    @property
-    def rule(self) -> str:
-        return f"{self.what} ({self.shortest}-{self.longest} letters and digits)"
+class Matching:
+    pattern: re.Pattern[str]
+    rule: str
 
     def parse(self, raw: str) -> str:
-        if not (raw.isascii() and raw.isalnum() and self.shortest <= len(raw) <= self.longest):
+        if not self.pattern.fullmatch(raw):
             raise ValueError
         return raw
 
@@ -342,7 +338,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     ),
     Setting(
         "RA_USERNAME",
-        accepts=LettersAndDigits(2, 20, "your RetroAchievements name"),
+        accepts=Matching(USERNAME, "your RetroAchievements name (2-20 letters and digits)"),
         default=None,
         meaning="your RetroAchievements name, sent with each call (`z`) as the API docs ask",
         client_option="username",
