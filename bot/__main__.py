@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
+        print_config_error(error)
         return EXIT_CONFIG
     secrets = [settings.discord_token, settings.ra_api_key, settings.redis_url, settings.database_url]
     configure_logging(settings.log_level, [s for s in secrets if s is not None], describe_shards(settings))
@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.copy_to_postgres:
         return copy_to_postgres(settings)
     return run(settings)
+
+
+def print_config_error(error: ConfigError) -> None:
+    for message in error.messages:
+        print(f"Configuration error: {message}", file=sys.stderr)
 
 
 def describe_shards(settings: Settings) -> str:
@@ -89,7 +94,7 @@ def run(settings: Settings) -> int:
         print(f"Storage error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except ConfigError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
+        print_config_error(error)
         return EXIT_CONFIG
     return EXIT_OK
 

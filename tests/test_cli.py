@@ -86,3 +86,26 @@ async def test_a_damaged_database_stops_the_bot_with_a_clear_message(tmp_path: P
     assert last_line.startswith("Storage error: ") and str(database) in last_line
     assert "Traceback" not in err
     assert database.read_bytes() == b"this is not a database" * 100
+
+
+async def test_every_bad_setting_gets_its_line_then_exit_2(tmp_path: Path) -> None:
+    env = {
+        "RA_API_KEY": SANDBOX_API_KEY,
+        "RA_BASE_URL": "http://a..b",
+        "MAX_GAMES": "51",
+        "LOG_FORMAT": "xml",
+        "METRICS_HOST": "metrics host",
+    }
+    code, out, err = await run_bot_command([], env, tmp_path)
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "Configuration error: DISCORD_TOKEN is not set: copy your bot's token from the Discord Developer "
+        "Portal (Applications -> your app -> Bot -> Reset Token) into .env.",
+        "Configuration error: LOG_FORMAT is 'xml', which is not valid: use one of text, json.",
+        "Configuration error: RA_BASE_URL is 'http://a..b', whose host is not a valid host name or IP "
+        "address: use a URL starting with http:// or https:// (such as https://retroachievements.org).",
+        "Configuration error: MAX_GAMES is '51', which is not valid: use a whole number from 1 to 50.",
+        "Configuration error: METRICS_HOST is 'metrics host', which is not valid: "
+        "use a host name or IP address.",
+    ]
