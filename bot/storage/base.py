@@ -40,6 +40,11 @@ def check_link_fields(ra_ulid: str, ra_name: str) -> None:
         raise ValueError("a RetroAchievements name cannot be blank")
 
 
+def escape_like(text: str) -> str:
+    """`text` with LIKE wildcards escaped for `ESCAPE '\\'` (the same in SQLite and PostgreSQL)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Storage(Protocol):
     """Links, guild memberships and small settings; every acknowledged write is durable."""
 

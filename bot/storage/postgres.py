@@ -27,10 +27,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.storage.base import LinkedAccount, StorageError, check_link_fields
+from bot.storage.base import LinkedAccount, StorageError, check_link_fields, escape_like
 from bot.storage.batching import GroupCommit
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
-from bot.storage.sqlite import escape_like
 
 T = TypeVar("T")
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"

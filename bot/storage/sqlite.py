@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from bot.storage.base import LinkedAccount, StorageError, check_link_fields
+from bot.storage.base import LinkedAccount, StorageError, check_link_fields, escape_like
 from bot.storage.batching import GroupCommit
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 
@@ -40,11 +40,6 @@ _UNWRITABLE_CODES = {
     sqlite3.SQLITE_FULL,
 }
 _LOCKED_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-
-
-def escape_like(text: str) -> str:
-    """`text` with LIKE wildcards escaped for `ESCAPE '\\'`."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _account(row: tuple[int, str, str, float]) -> LinkedAccount:
