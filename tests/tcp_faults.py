@@ -18,7 +18,7 @@ class HungServer:
     def __init__(self) -> None:
         self.accepted = 0
         self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[object]] = set()
 
     @property
     def port(self) -> int:
@@ -31,17 +31,25 @@ class HungServer:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
-        self._writers.add(writer)
-        with contextlib.suppress(ConnectionError):
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.add(handler)
+        try:
             while await reader.read(65536):
                 pass  # swallow whatever the client sends
-        self._writers.discard(writer)
+        except (ConnectionError, asyncio.CancelledError):
+            pass  # stop(): asyncio's server callback of Python 3.11 cannot take a cancelled handler
+        finally:
+            writer.close()
+            self._handlers.discard(handler)
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for writer in list(self._writers):
-            writer.close()
+        handlers = list(self._handlers)
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
 
