@@ -51,7 +51,7 @@ V = TypeVar("V")
 
 DEFAULT_RATE_LIMIT_KEY = "ra:v1:ratelimit"
 DEFAULT_BREAKER_SECONDS = 30.0
-DEFAULT_OPERATION_SECONDS = 0.5
+DEFAULT_OPERATION_SECONDS = 1.0
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 # KEYS: value, lock. ARGV: max age (µs), token, lock ms.
