@@ -62,7 +62,7 @@ def describe_shards(settings: Settings) -> str:
 
 
 def copy_to_postgres(settings: Settings) -> int:
-    from bot.storage.copy import copy_sqlite_to_postgres
+    from bot.storage.sqlite_to_postgres import copy_sqlite_to_postgres
 
     if settings.database_url is None:
         print("Set DATABASE_URL to the PostgreSQL database to copy into.", file=sys.stderr)

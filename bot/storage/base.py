@@ -2,6 +2,11 @@
 
 Callers depend only on `Storage`, `LinkedAccount` and `StorageError`; the SQLite file
 database is one implementation, and a server database can be another.
+
+Every call on an open storage returns or raises within its time limit (`DEFAULT_TIMEOUT_SECONDS` unless
+the backend is given another). A database that is there but cannot answer right now (unreachable,
+hung, locked by another program, disk full) raises `StorageUnavailable`, a `StorageError`: the next
+call tries again, and succeeds once the database is back.
 """
 
 from __future__ import annotations
@@ -13,9 +18,15 @@ from typing import Protocol
 
 RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
 
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
 
 class StorageError(Exception):
     """The database cannot be used; the message names the file and what the operator should do."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot answer right now (unreachable, too slow, locked, disk full); retry later."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,11 @@ def check_link_fields(ra_ulid: str, ra_name: str) -> None:
         raise ValueError(f"not a RetroAchievements ULID (26 characters 0-9, A-Z): {ra_ulid!r}")
     if not ra_name.strip():
         raise ValueError("a RetroAchievements name cannot be blank")
+
+
+def escape_like(text: str) -> str:
+    """`text` with LIKE wildcards escaped for `ESCAPE '\\'` (the same in SQLite and PostgreSQL)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class Storage(Protocol):
