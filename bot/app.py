@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
 from bot.secret import reveal
-from bot.storage import Storage, open_storage
+from bot.storage import GuardedStorage, open_storage
 from bot.tree import BotTree
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class ProgressBot(commands.AutoShardedBot):
     """A slash-command-only bot: no prefix commands and no privileged intents."""
 
     ra: RAClient
-    storage: Storage
+    storage: GuardedStorage
 
     def __init__(self, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
         # A text-only bot: discord.py's warnings about missing voice libraries would only confuse operators.
@@ -80,7 +80,9 @@ class ProgressBot(commands.AutoShardedBot):
         if redis is not None:
             resources.push_async_callback(redis.aclose)
         resources.push_async_callback(self.ra.close)
-        self.storage = open_storage(settings.sqlite_path, reveal(settings.database_url))
+        self.storage = open_storage(
+            settings.sqlite_path, reveal(settings.database_url), timeout=settings.storage_timeout_seconds
+        )
         resources.push_async_callback(self.storage.close)
         await self.storage.open()
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)

@@ -26,16 +26,19 @@ async def open_ra_client(settings: Settings, observer: RAObserver) -> tuple[RACl
     if settings.redis_url is None:
         return RAClient(options, observer=observer), None
     try:
-        from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis
+        from bot.ra.redis_backend import RedisBreaker, RedisRateLimiter, RedisResponseStore, connect_redis
     except ImportError:
         raise ConfigError(
             "REDIS_URL is set, but the redis package is not installed: pip install 'ra-progress-bot[scale]'."
         ) from None
     redis = await connect_redis(settings.redis_url.reveal())
+    breaker = RedisBreaker(redis, breaker_seconds=settings.redis_breaker_seconds)  # one for store and limiter
     client = RAClient(
         options,
-        store=RedisResponseStore(redis),
-        limiter=RedisRateLimiter(redis, rate=options.requests_per_second, burst=options.burst),
+        store=RedisResponseStore(redis, breaker=breaker),
+        limiter=RedisRateLimiter(
+            redis, rate=options.requests_per_second, burst=options.burst, breaker=breaker
+        ),
         observer=observer,
     )
     return client, redis
