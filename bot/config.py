@@ -19,6 +19,7 @@ T = TypeVar("T")
 DEFAULT_RA_BASE_URL = "https://retroachievements.org"
 MAX_PAGINATOR_SECONDS = 840.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 _USERNAME = re.compile(r"^[A-Za-z0-9]{2,20}$")
 
 
@@ -59,6 +60,9 @@ class Settings:
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
     shutdown_grace_seconds: float = 20.0
+    # Operations: log lines as text or one JSON object each; how long to wait for services at start.
+    log_format: str = "text"
+    startup_retry_seconds: float = 300.0
 
     @property
     def sqlite_path(self) -> Path:
@@ -189,6 +193,10 @@ def settings_from_mapping(values: Mapping[str, str]) -> Settings:
         shutdown_grace_seconds=read(
             "SHUTDOWN_GRACE_SECONDS", _non_negative_float, 20.0, "use a number of seconds, 0 or more"
         ),
+        log_format=read("LOG_FORMAT", _log_format, "text", "use text or json"),
+        startup_retry_seconds=read(
+            "STARTUP_RETRY_SECONDS", _non_negative_float, 300.0, "use a number of seconds, 0 or more"
+        ),
     )
 
 
@@ -226,6 +234,13 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ValueError(raw)
     return level
+
+
+def _log_format(raw: str) -> str:
+    log_format = raw.lower()
+    if log_format not in LOG_FORMATS:
+        raise ValueError(raw)
+    return log_format
 
 
 def _snowflake(raw: str) -> int:
