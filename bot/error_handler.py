@@ -64,7 +64,13 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     message = message_for(original) if isinstance(original, Exception) else None
     if message is None:
         error_id = secrets.token_hex(4)
-        log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
+        log.error(
+            "Unexpected error %s in /%s",
+            error_id,
+            command_name(interaction),
+            exc_info=original,
+            extra={"error_id": error_id},
+        )
         message = (
             f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
             "if it keeps happening, give that id to the bot's operator."
