@@ -18,10 +18,13 @@ from bot.command_sync import sync_commands
 from bot.config import Settings
 from bot.engines import open_ra_client
 from bot.error_handler import command_name, install_log_filters, on_app_command_error
+from bot.health import expected_shards, readiness_problems, refresh_gauges
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
+from bot.ra_probe import probe_ra
 from bot.secret import reveal
+from bot.startup import wait_for_services
 from bot.storage import Storage, open_storage
 from bot.tree import BotTree
 
@@ -60,6 +63,9 @@ class ProgressBot(commands.AutoShardedBot):
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._metrics_runner: web.AppRunner | None = None
         self._redis: Redis | None = None
+        # `python -m bot --sync-commands` logs in only to register the commands itself, forced.
+        self.only_sync_commands = False
+        self.ra_key_check: asyncio.Task[None] | None = None
         self.tree.error(self._on_command_error)
         install_log_filters()
 
@@ -106,23 +112,56 @@ class ProgressBot(commands.AutoShardedBot):
                 log.warning("%d command(s) did not finish within the grace period", len(late))
         await self.close()
 
+    async def serve_metrics(self) -> None:
+        """Serves /metrics, /healthz and /readyz on METRICS_PORT, from before login until close."""
+        if self.settings.metrics_port is None or self._metrics_runner is not None:
+            return
+        self._metrics_runner = await serve_metrics(
+            self.metrics,
+            self.settings.metrics_host,
+            self.settings.metrics_port,
+            readiness=lambda: readiness_problems(self),
+            refresh=lambda: refresh_gauges(self),
+        )
+
+    async def _check_ra_key(self) -> None:
+        """One cheap RetroAchievements call after start: a refused key is an ERROR naming RA_API_KEY."""
+        result = await probe_ra(self.settings)
+        if result.key_refused:
+            log.error("%s Until then members are told to ask the server's admins.", result.detail)
+        elif not result.reached:
+            log.warning("Could not check RA_API_KEY at start: %s", result.detail)
+        else:
+            log.info("RetroAchievements accepts RA_API_KEY")
+
+    async def on_ready(self) -> None:
+        shards = ",".join(map(str, expected_shards(self)))
+        log.info(
+            "Ready as %s in %d servers, shards %s of %s",
+            self.user,
+            len(self.guilds),
+            shards,
+            self.shard_count,
+        )
+
     async def setup_hook(self) -> None:
-        if self.settings.metrics_port is not None:
-            self._metrics_runner = await serve_metrics(
-                self.metrics, self.settings.metrics_host, self.settings.metrics_port
-            )
         self.ra, self._redis = await open_ra_client(self.settings, self.metrics)
         self.storage = open_storage(self.settings.sqlite_path, reveal(self.settings.database_url))
         await self.storage.open()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.only_sync_commands:
+            return
         await sync_commands(self)
+        self.ra_key_check = asyncio.create_task(self._check_ra_key())
 
     async def close(self) -> None:
         """Disconnects from Discord first, so that nothing arrives for the engines closed after it."""
         try:
             await super().close()
         finally:
+            if self.ra_key_check is not None:
+                self.ra_key_check.cancel()
             if hasattr(self, "ra"):
                 await self.ra.close()
             if self._redis is not None:
@@ -159,6 +198,8 @@ async def run_bot(
 ) -> None:
     """Logs in, connects and serves until closed. The bot is created here unless one is given.
 
+    Metrics and health checks are served first; then the bot waits for the services it needs (see
+    `bot.startup`), raising StartupFailure if one stays unreachable for STARTUP_RETRY_SECONDS.
     With `handle_signals`, SIGTERM and SIGINT shut the bot down gracefully (see ProgressBot.shutdown).
     """
     bot = bot or create_bot(settings)
@@ -167,4 +208,7 @@ async def run_bot(
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signal_number, lambda: asyncio.ensure_future(bot.shutdown()))
     async with bot:
+        await bot.serve_metrics()
+        if not await wait_for_services(settings, stopped=bot.is_closed):
+            return
         await bot.start(settings.discord_token.reveal())
