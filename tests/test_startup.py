@@ -7,6 +7,7 @@ after one log line per attempt; never a traceback.
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
@@ -146,3 +147,15 @@ async def test_no_retry_budget_means_one_attempt(tmp_path: Path) -> None:
         f"Discord (127.0.0.1:{port}) is unreachable: connection refused. Gave up after 0 s "
         "(STARTUP_RETRY_SECONDS). Check DISCORD_API_URL."
     ]
+
+
+async def test_with_json_logs_the_failure_is_a_json_line_too(tmp_path: Path) -> None:
+    port = closed_port()
+    env = base_env(tmp_path, LOG_FORMAT="json", DISCORD_API_URL=f"http://127.0.0.1:{port}")
+    code, _, err = await run_bot_command([], env, tmp_path)
+    assert code == EXIT_UNREACHABLE
+    entries = [json.loads(line) for line in err.splitlines()]
+    *attempts, last = entries
+    assert attempts and all(e["level"] == "WARNING" and e["logger"] == "bot.startup" for e in attempts)
+    assert (last["level"], last["logger"]) == ("CRITICAL", "bot")
+    assert last["message"].startswith(f"Discord (127.0.0.1:{port}) is unreachable: connection refused.")
