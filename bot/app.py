@@ -24,7 +24,7 @@ from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
 from bot.ra_probe import probe_ra
 from bot.secret import reveal
-from bot.startup import wait_for_services
+from bot.startup import install_gateway_log_filter, wait_for_gateway, wait_for_services
 from bot.storage import Storage, open_storage
 from bot.tree import BotTree
 
@@ -68,6 +68,7 @@ class ProgressBot(commands.AutoShardedBot):
         self.ra_key_check: asyncio.Task[None] | None = None
         self.tree.error(self._on_command_error)
         install_log_filters()
+        install_gateway_log_filter()
 
     def track(self, interaction: discord.Interaction[ProgressBot]) -> None:
         """Counts the command's task as in flight until it ends, and times it."""
@@ -133,6 +134,18 @@ class ProgressBot(commands.AutoShardedBot):
             log.warning("Could not check RA_API_KEY at start: %s", result.detail)
         else:
             log.info("RetroAchievements accepts RA_API_KEY")
+
+    async def gateway_url(self) -> str:
+        """Where the shards will connect: the URL Discord recommends, or the configured gateway."""
+        if self.shard_count is None:
+            _, url, _ = await self.http.get_bot_gateway()
+            return url
+        return str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        # discord.py retries a failed shard connection forever, even once the bot is closing.
+        if not self.is_closed():
+            await super().launch_shard(gateway, shard_id, initial=initial)
 
     async def on_ready(self) -> None:
         shards = ",".join(map(str, expected_shards(self)))
@@ -211,4 +224,7 @@ async def run_bot(
         await bot.serve_metrics()
         if not await wait_for_services(settings, stopped=bot.is_closed):
             return
-        await bot.start(settings.discord_token.reveal())
+        await bot.login(settings.discord_token.reveal())
+        if not await wait_for_gateway(await bot.gateway_url(), settings, stopped=bot.is_closed):
+            return
+        await bot.connect()

@@ -1,9 +1,13 @@
 """Start-up that tells the operator what is wrong in one line.
 
 Before logging in, the bot waits for the services it needs: PostgreSQL and Redis when configured
-(a TCP connection), then Discord's API (one unauthenticated HTTPS request). Each failed attempt is one
-log line naming the service, its host and the cause; attempts back off exponentially with jitter, and
-after STARTUP_RETRY_SECONDS the bot gives up with a `StartupFailure`: one line and exit status 3.
+(a TCP connection), then Discord's API (one unauthenticated HTTPS request); after logging in, for
+Discord's gateway (a TCP connection and the TLS handshake). Each failed attempt is one log line naming
+the service, its address and the cause; attempts back off exponentially with jitter, and after
+STARTUP_RETRY_SECONDS the bot gives up with a `StartupFailure`: one line and exit status 3.
+
+Should the gateway fail later anyway, discord.py retries every 5 s with a traceback each time;
+`GatewayRetryFilter` turns each into one line.
 """
 
 from __future__ import annotations
@@ -89,15 +93,17 @@ def host_port(url: str, default_port: int) -> tuple[str, int] | None:
     return host, port or default_port
 
 
-def tcp_service(name: str, url: str, default_port: int, advice: str) -> Service | None:
+def tcp_service(name: str, url: str, default_port: int, advice: str, *, tls: bool = False) -> Service | None:
+    """A service that answers when a TCP connection (and, with `tls`, the TLS handshake) succeeds."""
     target = host_port(url, default_port)
     if target is None:
         return None
     host, port = target
+    context = ssl.create_default_context() if tls else None
 
     async def probe(seconds: float) -> str | None:
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), seconds)
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=context), seconds)
         except (OSError, TimeoutError) as error:
             return describe_failure(error)
         writer.close()
@@ -130,6 +136,49 @@ def discord_service(api_url: str | None) -> Service:
         return f"answered HTTP {status}" if status >= 500 else None
 
     return Service("Discord", address, advice, probe)
+
+
+def gateway_service(url: str) -> Service | None:
+    """Discord's gateway (wss://gateway.discord.gg, or the fake's ws:// address)."""
+    secure = url.startswith("wss://")
+    return tcp_service(
+        "Discord's gateway",
+        url,
+        443 if secure else 80,
+        "Check this machine's DNS and firewall (outgoing connections to gateway.discord.gg:443).",
+        tls=secure,
+    )
+
+
+async def wait_for_gateway(url: str, settings: Settings, stopped: Callable[[], bool] = lambda: False) -> bool:
+    """Like `wait_for_services`, for the gateway, with a budget of its own."""
+    service = gateway_service(url)
+    if service is None:
+        return True
+    deadline = asyncio.get_running_loop().time() + settings.startup_retry_seconds
+    return await wait_for(service, deadline, settings.startup_retry_seconds, stopped)
+
+
+class GatewayRetryFilter(logging.Filter):
+    """discord.py logs a traceback each time a shard fails to connect, then retries in 5 s forever: one
+    WARNING line naming the cause instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and record.getMessage().startswith("Failed to connect for shard_id"):
+            shard = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "Discord's gateway is unreachable for shard %s: %s; discord.py retries in 5 s"
+            record.args = (shard, describe_failure(error))
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def install_gateway_log_filter() -> None:
+    """Idempotent: adds GatewayRetryFilter to discord.py's shard logger once."""
+    logger = logging.getLogger("discord.shard")
+    if not any(isinstance(f, GatewayRetryFilter) for f in logger.filters):
+        logger.addFilter(GatewayRetryFilter())
 
 
 def services_needed(settings: Settings) -> list[Service]:

@@ -7,9 +7,13 @@ after one log line per attempt; never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import signal
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +22,7 @@ from bot.sandbox.fake_discord import FakeDiscord
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.sandbox.harness import SANDBOX_API_KEY, sandbox_env
 from bot.startup import EXIT_CONFIG, EXIT_UNREACHABLE
-from tests.test_cli import closed_port, run_bot_command, silent_server
+from tests.test_cli import REPO, closed_port, run_bot_command, silent_server
 
 PG_PASSWORD = "StartupPgSecret1234"
 ATTEMPT_LINE = re.compile(
@@ -159,3 +163,66 @@ async def test_with_json_logs_the_failure_is_a_json_line_too(tmp_path: Path) -> 
     assert attempts and all(e["level"] == "WARNING" and e["logger"] == "bot.startup" for e in attempts)
     assert (last["level"], last["logger"]) == ("CRITICAL", "bot")
     assert last["message"].startswith(f"Discord (127.0.0.1:{port}) is unreachable: connection refused.")
+
+
+def gateway_answer(url: str) -> dict[str, object]:
+    limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+    return {"url": url, "shards": 1, "session_start_limit": limit}
+
+
+async def test_the_gateway_unreachable_after_login_is_one_line_too(tmp_path: Path) -> None:
+    port = closed_port()
+    async with FakeDiscord() as fake, FakeRA(demo_dataset(), api_key=SANDBOX_API_KEY) as fake_ra:
+        fake.fail_next("GET", r"^/gateway/bot$", 200, gateway_answer(f"ws://127.0.0.1:{port}"))
+        env = {**sandbox_env(fake, fake_ra, tmp_path / "data"), "STARTUP_RETRY_SECONDS": "1.5"}
+        code, _, err = await run_bot_command([], env, tmp_path)
+    assert code == EXIT_UNREACHABLE
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"Discord's gateway (127.0.0.1:{port}) is unreachable: connection refused. Gave up after 1.5 s "
+        "(STARTUP_RETRY_SECONDS). Check this machine's DNS and firewall (outgoing connections to "
+        "gateway.discord.gg:443)."
+    )
+
+
+async def test_a_gateway_failing_later_logs_one_line_per_retry_and_sigterm_still_stops_the_bot(
+    tmp_path: Path,
+) -> None:
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # accepts the TCP connection (so the check at start passes), then no websocket
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    log_path = tmp_path / "bot.log"
+    async with server, FakeDiscord() as fake, FakeRA(demo_dataset(), api_key=SANDBOX_API_KEY) as fake_ra:
+        # Asked twice: by the check before connecting, and by discord.py to connect.
+        fake.fail_next("GET", r"^/gateway/bot$", 200, gateway_answer(f"ws://127.0.0.1:{port}"), times=2)
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "RA_"))},
+            **sandbox_env(fake, fake_ra, tmp_path / "data"),
+            "PYTHONPATH": str(REPO),
+        }
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=tmp_path, env=env,
+                stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            for _ in range(1500):
+                if "Discord's gateway is unreachable for shard 0" in log_path.read_text():
+                    break
+                await asyncio.sleep(0.02)
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 15)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    log = log_path.read_text()
+    assert code == 0, log
+    assert "Traceback" not in log
+    retry = next(line for line in log.splitlines() if "Discord's gateway is unreachable" in line)
+    assert retry.endswith(
+        "discord.shard: Discord's gateway is unreachable for shard 0: the connection was closed by the "
+        "other side; discord.py retries in 5 s"
+    ), retry
