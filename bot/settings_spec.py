@@ -485,7 +485,10 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "METRICS_PORT",
         accepts=Whole(1, 65535, noun="port number"),
         default=None,
-        meaning="serve Prometheus metrics at `http://METRICS_HOST:METRICS_PORT/metrics`",
+        meaning=(
+            "serve Prometheus metrics at `http://METRICS_HOST:METRICS_PORT/metrics`, "
+            "and `/healthz` and `/readyz`"
+        ),
     ),
     Setting(
         "METRICS_HOST",
