@@ -77,9 +77,3 @@ def count_links(conn: sqlite3.Connection) -> int:
     if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'links'").fetchone() is None:
         return 0
     return int(conn.execute("SELECT count(*) FROM links").fetchone()[0])
-
-
-def count_links_in_file(path: Path) -> int:
-    """`count_links` on a database file the bot may be using, read-only."""
-    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
-        return count_links(conn)

@@ -11,8 +11,7 @@ import logging
 import math
 from typing import TYPE_CHECKING
 
-from bot.backup import count_links_in_file
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import GuardedStorage, Storage
 
 if TYPE_CHECKING:
     from bot.app import ProgressBot
@@ -69,27 +68,13 @@ async def refresh_gauges(bot: ProgressBot) -> None:
         latency = shard.latency if shard is not None else math.nan
         metrics.gateway_latency.labels(str(shard_id)).set(latency if math.isfinite(latency) else math.nan)
     metrics.guilds.set(len(bot.guilds))
-    storage: Storage | None = getattr(bot, "storage", None)
+    storage: GuardedStorage | None = getattr(bot, "storage", None)
     if storage is None:
         return
+    metrics.storage_state(storage.healthy, storage.failures)
     try:
-        links = await asyncio.wait_for(count_links(storage), STORAGE_PROBE_SECONDS)
+        links = await asyncio.wait_for(storage.count_links(), STORAGE_PROBE_SECONDS)
     except Exception as error:  # a scrape must still answer; the gauge keeps its last value
         log.debug("Could not count linked members: %s", type(error).__name__)
         return
-    if links is not None:
-        metrics.linked_members.set(links)
-
-
-async def count_links(storage: Storage) -> int | None:
-    """Linked members in the database; None for a storage this does not know how to count."""
-    if isinstance(storage, SQLiteStorage):
-        return await asyncio.to_thread(count_links_in_file, storage.path)
-    try:
-        from bot.storage.postgres import PostgresStorage
-    except ImportError:  # no asyncpg installed: the storage cannot be PostgreSQL
-        return None
-    if not isinstance(storage, PostgresStorage):
-        return None
-    async with storage.connection() as conn:
-        return int(await conn.fetchval("SELECT count(*) FROM links"))
+    metrics.linked_members.set(links)

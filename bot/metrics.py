@@ -85,12 +85,27 @@ class Metrics:
             "Discord members linked to a RetroAchievements account.",
             registry=self.registry,
         )
+        self.storage_healthy = Gauge(
+            "rabot_storage_healthy",
+            "1 while the database answers, 0 during an outage.",
+            registry=self.registry,
+        )
+        self.storage_failures = Counter(
+            "rabot_storage_failures", "Database calls that failed or ran out of time.", registry=self.registry
+        )
+        self._storage_failures_seen = 0
         Gauge("rabot_build_info", "The bot's version.", ["version"], registry=self.registry).labels(
             __version__
         ).set(1)
         ProcessCollector(registry=self.registry)
 
         self._children: dict[tuple[object, ...], Any] = {}
+
+    def storage_state(self, healthy: bool, failures: int) -> None:
+        """Brings the storage metrics up to the guarded storage's own count (`failures` only grows)."""
+        self.storage_healthy.set(1 if healthy else 0)
+        self.storage_failures.inc(max(0, failures - self._storage_failures_seen))
+        self._storage_failures_seen = max(failures, self._storage_failures_seen)
 
     def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
         """The labelled child, looked up once: `labels()` takes a lock and builds a key on every call."""

@@ -224,6 +224,7 @@ async def test_gauges_show_the_gateway_servers_links_process_and_version() -> No
     assert any(line.startswith('rabot_gateway_latency_seconds{shard="0"} ') for line in lines)
     assert f"rabot_guilds {float(guilds)}" in lines
     assert "rabot_linked_members 2.0" in lines
+    assert {"rabot_storage_healthy 1.0", "rabot_storage_failures_total 0.0"} <= set(lines)
     assert f'rabot_build_info{{version="{__version__}"}} 1.0' in lines
     for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"):
         assert any(line.startswith(name + " ") for line in lines), name
@@ -282,7 +283,11 @@ async def test_json_logs_are_one_object_per_line_with_the_error_id(
     stream = bot_log("INFO", "json")
     async with running_sandbox(env=NO_COOLDOWN) as sandbox:
         await sandbox.ask("progress", user="MaxMilyin", games="1")
-        await sandbox.bot.storage.close()  # the next /link fails unexpectedly: a logged error with an id
+
+        async def broken(*_: object) -> None:
+            raise RuntimeError("a bug")  # the next /link fails unexpectedly: a logged error with an id
+
+        sandbox.bot.storage.link = broken  # type: ignore[method-assign,assignment]
         answer = await sandbox.ask("link", username="MaxMilyin")
     error_id = re.search(r"error id `([0-9a-f]{8})`", answer["content"])
     assert error_id is not None, answer

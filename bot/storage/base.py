@@ -77,6 +77,10 @@ class Storage(Protocol):
         """The member's link, if any."""
         ...
 
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        ...
+
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link and memberships); True if anything was deleted."""
         ...

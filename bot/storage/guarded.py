@@ -75,6 +75,10 @@ class GuardedStorage:
         """The member's link, if any."""
         return await self._watch(self.backend.get_link(discord_user_id))
 
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        return await self._watch(self.backend.count_links())
+
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link and memberships); True if anything was deleted."""
         return await self._watch(self.backend.unlink(discord_user_id))

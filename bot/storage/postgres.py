@@ -399,6 +399,11 @@ class PostgresStorage:
         self._remember_name(epoch, ra_ulid, ra_name)
         return account
 
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        async with self._call() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM links"))
+
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
         async with self._call() as conn:

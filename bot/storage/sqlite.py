@@ -156,6 +156,10 @@ class SQLiteStorage:
         """The member's link, if any."""
         return await self._run(self._get_link_sync, discord_user_id)
 
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        return await self._run(self._count_links_sync)
+
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link and memberships); True if anything was deleted."""
         return await self._run(self._unlink_sync, discord_user_id)
@@ -392,6 +396,10 @@ class SQLiteStorage:
         if guild_id is not None:
             self._remember_member(guild_id, discord_user_id)
         return _account((discord_user_id, ra_ulid, ra_name, linked_at))
+
+    def _count_links_sync(self) -> int:
+        count: int = self._connection().execute("SELECT count(*) FROM links").fetchone()[0]
+        return count
 
     def _get_link_sync(self, discord_user_id: int) -> LinkedAccount | None:
         row = (
