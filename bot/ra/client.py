@@ -285,6 +285,20 @@ class RAClient:
             raise UserNotFound(user)
         return profile
 
+    def has_fresh_profile_and_progress(self, user: str, game_ids: Sequence[int]) -> bool:
+        """Whether both answers are in this process's cache, fresh (no I/O; a remote store says no)."""
+        profile = self._store.peek(profile_key(user), self._options.cache_profile_seconds, PROFILE_CODEC)
+        if isinstance(profile, Missing):
+            return False
+        ids = list(dict.fromkeys(i for i in game_ids if i > 0))
+        size = max(1, self._options.ids_per_request)
+        ttl = self._options.cache_progress_seconds
+        for n in range(0, len(ids), size):
+            progress = self._store.peek(progress_key(user, tuple(ids[n : n + size])), ttl, PROGRESS_CODEC)
+            if isinstance(progress, Missing):
+                return False
+        return True
+
     # -- internals ----------------------------------------------------------------------------
 
     def _progress_chunk(
