@@ -18,7 +18,7 @@ from bot.gather import gather_comparison, gather_leaderboard
 from bot.input import parse_game_ids, parse_username, quote
 from bot.render.compare import render_comparison
 from bot.render.leaderboard import render_leaderboard
-from bot.render.progress import EMBED_COLOUR
+from bot.render.style import EMBED_COLOUR
 from bot.suggest import suggest_name_list
 from bot.views import choices, show_pages
 

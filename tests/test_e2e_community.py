@@ -56,7 +56,7 @@ UNLINKED = (
 )
 NOTHING_TO_UNLINK = "You had no linked account, and the bot stores nothing about you."
 SONIC_HEADING = "**[Sonic the Hedgehog](https://retroachievements.org/game/1)** · Genesis/Mega Drive"
-BOARD_LINE = re.compile(r"^`#(\d+) *` \*\*(\w+)\*\*(?: 👑| ✅)? <@(\d+)> · ", re.MULTILINE)
+BOARD_LINE = re.compile(r"^`#(\d+) *` \*\*(\w+)\*\*(?: 👑| ✅)? <@(\d+)>$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -360,8 +360,12 @@ async def test_compare_with_a_missing_name_compares_the_others_and_names_it(sand
                         "title": "Comparing 2 players",
                         "color": GOLD,
                         "description": SONIC_HEADING + "\n"
-                        "1. **MaxMilyin** 👑 · `HC ██████████` 100% · `SC ██████████` 100% · 251 pts\n"
-                        "2. **Scott** ✅ · `HC ░░░░░░░░░░` 0% · `SC ██████████` 100% · 251 pts",
+                        "**1. MaxMilyin** 👑\n"
+                        "`HC ██████████` 100% · 23/23 · 251 pts\n"
+                        "`SC ██████████` 100% · 23/23 · 251 pts\n"
+                        "**2. Scott** ✅\n"
+                        "`HC ░░░░░░░░░░` 0% · 0/23 · 0 pts\n"
+                        "`SC ██████████` 100% · 23/23 · 251 pts",
                         "fields": [
                             {"name": "Players", "value": "MaxMilyin, Scott", "inline": False},
                             {
@@ -473,14 +477,19 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         assert page_one["description"].startswith(SONIC_HEADING + "\n\n")
         assert board_rows(page_one) == [(place, *members[place - 1]) for place in range(1, 11)]
         assert (
-            "`#1  ` **Master** 👑 <@500000000000000000> · `HC ██████████` 100% · "
-            "`SC ██████████` 100% · 251 pts" in page_one["description"]
+            "`#1  ` **Master** 👑 <@500000000000000000>\n"
+            "`HC ██████████` 100% · 23/23 · 251 pts\n"
+            "`SC ██████████` 100% · 23/23 · 251 pts\n"
+            "`#2  ` **Hard22** ✅ <@500000000000000001>\n"
+            "`HC █████████░` 95% · 22/23 · 240 pts\n"
+            "`SC ██████████` 100% · 23/23 · 250 pts\n" in page_one["description"]
         )
         assert page_one["fields"] == [
             {
                 "name": "Your place",
-                "value": f"`#300` **{INVOKER_NAME}** <@{DEFAULT_MEMBER_ID}> · `HC ░░░░░░░░░░` 0% · "
-                "`SC ░░░░░░░░░░` 0% · 0 pts",
+                "value": f"`#300` **{INVOKER_NAME}** <@{DEFAULT_MEMBER_ID}>\n"
+                "`HC ░░░░░░░░░░` 0% · 0/23 · 0 pts\n"
+                "`SC ░░░░░░░░░░` 0% · 0/23 · 0 pts",
                 "inline": False,
             }
         ]
