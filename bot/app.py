@@ -24,6 +24,7 @@ from bot.ra.client import RAClient
 from bot.secret import reveal
 from bot.storage import Storage, open_storage
 from bot.tree import BotTree
+from bot.views import install_stale_button_handler
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -116,6 +117,7 @@ class ProgressBot(commands.AutoShardedBot):
         await self.storage.open()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        install_stale_button_handler(self)
         await sync_commands(self)
 
     async def close(self) -> None:

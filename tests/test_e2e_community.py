@@ -462,6 +462,9 @@ async def board_of_300(sandbox: Sandbox) -> list[tuple[str, int]]:
     return members
 
 
+FIRST_OF_30 = [("First", True), ("Previous", True), ("1/30", True), ("Next", False), ("Last", False)]
+
+
 async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
     async with running_sandbox(board_dataset(), env=NO_COOLDOWN) as sandbox:
         members = await board_of_300(sandbox)
@@ -496,7 +499,7 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         assert page_one["footer"] == {
             "text": "Data from RetroAchievements.org · 300 members ranked · Page 1/30"
         }
-        assert buttons(edit[1]) == [("Previous", True), ("1/30", True), ("Next", False)]
+        assert buttons(edit[1]) == FIRST_OF_30
         assert "Outsider" not in json.dumps(edit[1])
         assert sandbox.ra.count("API_GetUserProgress") == 300
 
@@ -508,7 +511,13 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         assert board_rows(page_two) == [(place, *members[place - 1]) for place in range(11, 21)]
         assert field(page_two, "Your place") is not None
         assert page_two["footer"]["text"].endswith("· Page 2/30")
-        assert buttons(body["data"]) == [("Previous", False), ("2/30", True), ("Next", False)]
+        assert buttons(body["data"]) == [
+            ("First", False),
+            ("Previous", False),
+            ("2/30", True),
+            ("Next", False),
+            ("Last", False),
+        ]
         shown = sandbox.discord.messages[message["id"]]
         assert board_rows(shown["embeds"][0])[0][0] == 11
 
@@ -522,7 +531,27 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         body = await callback(back)
         assert body["type"] == 7
         assert board_rows(body["data"]["embeds"][0]) == board_rows(page_one)
-        assert buttons(body["data"]) == [("Previous", True), ("1/30", True), ("Next", False)]
+        assert buttons(body["data"]) == FIRST_OF_30
+
+        # Last, then First: straight to page 30, where the member's own place is, and back.
+        last = await sandbox.click(sandbox.discord.messages[message["id"]], "Last")
+        body = await callback(last)
+        assert body["type"] == 7
+        page_30 = body["data"]["embeds"][0]
+        assert board_rows(page_30) == [(place, *members[place - 1]) for place in range(291, 301)]
+        assert field(page_30, "Your place") is None
+        assert page_30["footer"]["text"].endswith("· Page 30/30")
+        assert buttons(body["data"]) == [
+            ("First", False),
+            ("Previous", False),
+            ("30/30", True),
+            ("Next", True),
+            ("Last", True),
+        ]
+        first = await sandbox.click(sandbox.discord.messages[message["id"]], "First")
+        body = await callback(first)
+        assert body["data"]["embeds"][0] == page_one
+        assert buttons(body["data"]) == FIRST_OF_30
 
 
 async def test_leaderboard_last_page_holds_your_place_without_the_extra_field() -> None:
