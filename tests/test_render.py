@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.ra.models import GameInfo, GameProgress, UserProfile
+from bot.render import numbers
 from bot.render.bars import bar, percent_floor
 from bot.render.numbers import compact_count, count
 from bot.render.pages import page_footer, paginate_blocks
@@ -146,6 +147,11 @@ def test_compact_count_is_exact_below_ten_thousand(number: int, shown: str) -> N
     assert compact_count(number) == shown
 
 
+def test_rounding_down_leaves_numbers_below_a_thousand_as_they_are() -> None:
+    assert numbers._rounded_down(999) == "999"
+    assert numbers._rounded_down(1_000) == "1K"
+
+
 @given(st.integers(min_value=0))
 def test_counts_have_a_bounded_width(number: int) -> None:
     assert len(count(number)) <= 7
@@ -162,6 +168,9 @@ def test_pages_hold_whole_blocks_up_to_a_count_and_a_budget() -> None:
     assert paginate_blocks(blocks, per_page=5, budget=20) == [["a" * 8, "b" * 8], ["c" * 8]]
     assert paginate_blocks(blocks, per_page=5, budget=19) == [["a" * 8], ["b" * 8], ["c" * 8]]
     assert paginate_blocks(blocks, per_page=5, budget=30) == [blocks]
+    # Every page starts its count afresh.
+    five = [c * 8 for c in "abcde"]
+    assert paginate_blocks(five, per_page=5, budget=20) == [five[0:2], five[2:4], five[4:]]
     # A block larger than the budget still gets a page of its own.
     assert paginate_blocks(["x" * 50, "y"], per_page=5, budget=20) == [["x" * 50], ["y"]]
     assert paginate_blocks([], per_page=5) == [[]]

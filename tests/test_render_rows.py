@@ -75,6 +75,9 @@ def test_compare_block_and_embed() -> None:
         ],
         "footer": {"text": "Data from RetroAchievements.org · HC = hardcore, SC = softcore"},
     }
+    long_names = ("N" * 20, "L" * 21)
+    [page] = render_comparison(Comparison(players, long_names, (game,)))
+    assert page.fields[1].value == f"`{'N' * 20}`, `{'L' * 19}…`"
     [alone] = render_comparison(Comparison(players, (), (game,)))
     assert [f.name for f in alone.fields] == ["Players"]
 
@@ -124,6 +127,12 @@ def test_leaderboard_pages_of_ten_with_your_place() -> None:
     assert [(f.name, f.value, f.inline) for f in pages[0].fields] == [("Your place", own, False)]
     assert [(f.name, f.value) for f in pages[1].fields] == [("Your place", own)]
     assert pages[2].fields == []  # the last page shows the member's place in the list itself
+    first_of_page_two = render_leaderboard(board(23), "Retro Club", invoker_id=1010)
+    own = board_entry(11, BoardRow(1010, "Member10", PLAYING))
+    assert [[f.value for f in page.fields] for page in first_of_page_two] == [[own], [], [own]]
+    last_of_page_one = render_leaderboard(board(23), "Retro Club", invoker_id=1009)
+    own = board_entry(10, BoardRow(1009, "Member9", PLAYING))
+    assert [[f.value for f in page.fields] for page in last_of_page_one] == [[], [own], [own]]
     assert [page.footer.text for page in pages] == [
         f"Data from RetroAchievements.org · 23 members ranked · Page {n}/3" for n in (1, 2, 3)
     ]
@@ -142,11 +151,12 @@ def test_leaderboard_of_ten_fits_one_page_and_an_outsider_has_no_place() -> None
 def test_leaderboard_notes_and_nobody_ranked() -> None:
     [page] = render_leaderboard(board(0, accounts_gone=3, unchecked=2), "S", invoker_id=1)
     assert page.description == HEADING + "\n\nNobody could be ranked this time."
-    assert [(f.name, f.value) for f in page.fields] == [
+    assert [(f.name, f.value, f.inline) for f in page.fields] == [
         (
             "Note",
             "2 members could not be checked just now; try again in a minute.\n"
             "3 linked accounts no longer exist on RetroAchievements.",
+            False,
         )
     ]
     [gone] = render_leaderboard(board(1, accounts_gone=1), "S", invoker_id=1)

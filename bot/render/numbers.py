@@ -20,8 +20,10 @@ def compact_count(number: int) -> str:
 
 
 def _rounded_down(number: int) -> str:
-    """A number of at least 1,000 in thousands (K), millions (M), billions (B) or trillions (T),
-    rounded down so that it never overstates."""
-    unit, suffix = next(((unit, suffix) for unit, suffix in _UNITS if number >= unit), _UNITS[-1])
-    whole = number // unit
-    return f"{whole}{suffix}" if whole < 1000 else OVERFLOW
+    """In thousands (K), millions (M), billions (B) or trillions (T), rounded down so that it never
+    overstates; a number below a thousand as it is."""
+    for unit, suffix in _UNITS:
+        if number >= unit:
+            whole = number // unit
+            return f"{whole}{suffix}" if whole < 1000 else OVERFLOW
+    return f"{number:,}"

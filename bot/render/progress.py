@@ -86,6 +86,6 @@ def _page_embed(
         icon_url=safe_url(profile.avatar_url),
     )
     for name, value in summary_fields(summary):
-        embed.add_field(name=name, value=value, inline=True)
+        embed.add_field(name=name, value=value)  # inline: side by side
     embed.set_footer(text=page_footer(FOOTER, number, total))
     return embed
