@@ -1,6 +1,6 @@
 """Page buttons over a list of embeds: only the member who asked may turn pages.
 
-Every component interaction gets an answer: the live page view that owns it answers, and
+Every component interaction gets an answer: the live view that owns it answers, and
 `answer_stale_component` answers the others (buttons from before a restart, timed out, or unknown).
 """
 
@@ -23,12 +23,34 @@ EXPIRED_BUTTONS = "These buttons have expired: run the command again."
 PAGE_BUTTON_PREFIX = "rabot:page:"
 MAX_PAGES_WITHOUT_ENDS = 3  # from 4 pages on, First and Last buttons too
 
-# For each client, the page views still answering clicks, by the id of the message that shows them.
-_live_views: weakref.WeakKeyDictionary[discord.Client, dict[int, PageView]] = weakref.WeakKeyDictionary()
+# For each client, the views still answering clicks, by the id of the message that shows them. Every view
+# that shows components must be tracked here, or its clicks also get the "expired" answer.
+_live_views: weakref.WeakKeyDictionary[discord.Client, dict[int, discord.ui.View]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def live_views(client: discord.Client) -> dict[int, PageView]:
-    return _live_views.setdefault(client, {})
+def track(client: discord.Client, message_id: int, view: discord.ui.View) -> None:
+    _live_views.setdefault(client, {})[message_id] = view
+
+
+def forget(client: discord.Client, message_id: int) -> None:
+    _live_views.get(client, {}).pop(message_id, None)
+
+
+def owner_of(interaction: discord.Interaction) -> discord.ui.View | None:
+    """The live view that answers this component interaction, if any."""
+    message = interaction.message
+    view = _live_views.get(interaction.client, {}).get(message.id) if message is not None else None
+    if view is None or view.is_finished() or custom_id_of(interaction) not in custom_ids(view):
+        return None
+    return view
+
+
+def custom_ids(view: discord.ui.View) -> set[str]:
+    return {
+        item.custom_id for item in view.children if isinstance(item, discord.ui.Button) and item.custom_id
+    }
 
 
 class PageView(discord.ui.View):
@@ -52,25 +74,12 @@ class PageView(discord.ui.View):
     def current(self) -> discord.Embed:
         return self.pages[self.index]
 
-    @property
-    def custom_ids(self) -> set[str]:
-        return {
-            item.custom_id for item in self.children if isinstance(item, discord.ui.Button) and item.custom_id
-        }
-
     async def start(self, interaction: discord.Interaction) -> None:
         """Puts the first page and the buttons on the (deferred) original response."""
         self.origin = interaction
         message = await interaction.edit_original_response(content=None, embed=self.current, view=self)
         self.message_id = message.id
-        live_views(interaction.client)[message.id] = self
-
-    def owns(self, interaction: discord.Interaction) -> bool:
-        return (
-            not self.is_finished()
-            and interaction.data is not None
-            and interaction.custom_id in self.custom_ids
-        )
+        track(interaction.client, message.id, self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -129,7 +138,7 @@ class PageView(discord.ui.View):
         if self.origin is None:
             return
         if self.message_id is not None:
-            live_views(self.origin.client).pop(self.message_id, None)
+            forget(self.origin.client, self.message_id)
         if self.origin.client.is_closed():
             return  # shutting down: the buttons stop working anyway
         try:
@@ -159,13 +168,11 @@ async def show_pages(
 
 
 async def answer_stale_component(interaction: discord.Interaction) -> None:
-    """Answers, privately, a component interaction that no live page view owns: buttons from before a
+    """Answers, privately, a component interaction that no live view owns: buttons from before a
     restart, buttons that timed out, or a custom_id the bot never made."""
     if interaction.type is not discord.InteractionType.component:
         return
-    message = interaction.message
-    view = live_views(interaction.client).get(message.id) if message is not None else None
-    if view is not None and view.owns(interaction):
+    if owner_of(interaction) is not None:
         return
     custom_id = (custom_id_of(interaction) or "")[:100]
     try:
