@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 import discord
 import yarl
-from aiohttp import web
-from discord import app_commands
 from discord.ext import commands
 
+from bot.background import BackgroundWrites
 from bot.command_sync import sync_commands
 from bot.config import Settings
 from bot.engines import open_ra_client
-from bot.error_handler import command_name, install_log_filters, on_app_command_error
+from bot.error_handler import install_log_filters
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
@@ -25,9 +24,6 @@ from bot.secret import reveal
 from bot.storage import Storage, open_storage
 from bot.tree import BotTree
 from bot.views import install_stale_button_handler
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -57,49 +53,17 @@ class ProgressBot(commands.AutoShardedBot):
         )
         self.settings = settings
         self.metrics = Metrics()
+        self.background = BackgroundWrites()
         self.draining = False
-        self._in_flight: set[asyncio.Task[Any]] = set()
-        self._metrics_runner: web.AppRunner | None = None
-        self._redis: Redis | None = None
-        self.tree.error(self._on_command_error)
+        self._resources = contextlib.AsyncExitStack()
         install_log_filters()
-
-    def track(self, interaction: discord.Interaction[ProgressBot]) -> None:
-        """Counts the command's task as in flight until it ends, and times it."""
-        task = asyncio.current_task()
-        if task is None:
-            return
-        interaction.extras["started"] = time.perf_counter()
-        self._in_flight.add(task)
-        self.metrics.in_flight.inc()
-
-        def done(finished: asyncio.Task[Any]) -> None:
-            self._in_flight.discard(finished)
-            self.metrics.in_flight.dec()
-
-        task.add_done_callback(done)
-
-    def finished(self, interaction: discord.Interaction[ProgressBot], outcome: str) -> None:
-        started = interaction.extras.get("started")
-        seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
-        self.metrics.command_finished(command_name(interaction), outcome, seconds)
-
-    async def _on_command_error(
-        self, interaction: discord.Interaction[ProgressBot], error: app_commands.AppCommandError
-    ) -> None:
-        self.finished(interaction, await on_app_command_error(interaction, error))
-
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction[ProgressBot], command: object
-    ) -> None:
-        self.finished(interaction, "ok")
 
     async def shutdown(self) -> None:
         """Stops taking new commands, lets those in flight finish (bounded), then closes everything."""
         if self.draining:
             return
         self.draining = True
-        pending = {task for task in self._in_flight if task is not asyncio.current_task()}
+        pending = {task for task in cast(BotTree, self.tree).in_flight if task is not asyncio.current_task()}
         log.info("Shutting down: waiting for %d command(s) in flight", len(pending))
         if pending:
             _, late = await asyncio.wait(pending, timeout=self.settings.shutdown_grace_seconds)
@@ -108,13 +72,19 @@ class ProgressBot(commands.AutoShardedBot):
         await self.close()
 
     async def setup_hook(self) -> None:
-        if self.settings.metrics_port is not None:
-            self._metrics_runner = await serve_metrics(
-                self.metrics, self.settings.metrics_host, self.settings.metrics_port
-            )
-        self.ra, self._redis = await open_ra_client(self.settings, self.metrics)
-        self.storage = open_storage(self.settings.sqlite_path, reveal(self.settings.database_url))
+        """Opens the engines; each is closed by `close()`, in the reverse order, even if a later one fails."""
+        settings, resources = self.settings, self._resources
+        if settings.metrics_port is not None:
+            runner = await serve_metrics(self.metrics, settings.metrics_host, settings.metrics_port)
+            resources.push_async_callback(runner.cleanup)
+        self.ra, redis = await open_ra_client(settings, self.metrics)
+        if redis is not None:
+            resources.push_async_callback(redis.aclose)
+        resources.push_async_callback(self.ra.close)
+        self.storage = open_storage(settings.sqlite_path, reveal(settings.database_url))
+        resources.push_async_callback(self.storage.close)
         await self.storage.open()
+        resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         install_stale_button_handler(self)
@@ -125,14 +95,7 @@ class ProgressBot(commands.AutoShardedBot):
         try:
             await super().close()
         finally:
-            if hasattr(self, "ra"):
-                await self.ra.close()
-            if self._redis is not None:
-                await self._redis.aclose()
-            if hasattr(self, "storage"):
-                await self.storage.close()
-            if self._metrics_runner is not None:
-                await self._metrics_runner.cleanup()
+            await self._resources.aclose()
 
 
 def shard_options(settings: Settings) -> dict[str, Any]:

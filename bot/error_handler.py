@@ -9,7 +9,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.errors import BotError, OnCooldown, RAConfigurationError, RAError, UserNotFound
+from bot.errors import BotError, RAConfigurationError, RAError, UserNotFound
+from bot.storage import StorageError
+from bot.transformers import RefusedOption
 
 log = logging.getLogger(__name__)
 
@@ -17,64 +19,47 @@ log = logging.getLogger(__name__)
 EXPIRED_CODES = frozenset({10062, 10015, 50027})
 
 
-def message_for(error: Exception) -> str | None:
-    """The member-facing message for an error, or None for an unexpected one."""
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return OnCooldown(error.retry_after).user_message
-    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        return (
-            "This command has changed since Discord last loaded it. Reload Discord "
-            "(Ctrl+R, or restart the app) and try again in a minute."
-        )
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command only works in a server, not in direct messages."
-    if isinstance(error, app_commands.BotMissingPermissions):
-        return "The bot lacks permissions here: " + ", ".join(error.missing_permissions) + "."
-    if isinstance(error, BotError):
-        return error.user_message
-    return None
+STALE_COMMAND = (
+    "This command has changed since Discord last loaded it. Reload Discord "
+    "(Ctrl+R, or restart the app) and try again in a minute."
+)
+STORAGE_DOWN = "The bot cannot save or read linked accounts right now. Please try again in a few minutes."
+
+
+def error_reply(
+    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+) -> tuple[str, str | None]:
+    """How a failed command is counted in the metrics, and what the member is told (None: nothing,
+    the interaction has expired). Unexpected errors are logged with an id the member is shown."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    if is_expired(original):
+        log.info("Interaction %s expired before the bot answered", interaction.id)
+        return "expired", None
+    if isinstance(original, UserNotFound):
+        return "not_found", original.user_message
+    if isinstance(original, RAConfigurationError):
+        log.error("RetroAchievements refused the API key: set a valid RA_API_KEY")
+        return "misconfigured", original.user_message
+    if isinstance(original, RAError):
+        log.warning("/%s: %s", command_name(interaction), original)
+        return "upstream_error", original.user_message
+    if isinstance(original, StorageError):
+        log.debug("/%s: %s", command_name(interaction), original)
+        return "storage_error", STORAGE_DOWN
+    if isinstance(original, BotError | RefusedOption):
+        return "refused", original.user_message
+    if isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "refused", STALE_COMMAND
+    error_id = secrets.token_hex(4)
+    log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
+    return "error", (
+        f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
+        "if it keeps happening, give that id to the bot's operator."
+    )
 
 
 def is_expired(error: BaseException) -> bool:
     return isinstance(error, discord.HTTPException) and error.code in EXPIRED_CODES
-
-
-def outcome_of(error: BaseException) -> str:
-    """How a failed command is counted in the metrics."""
-    if is_expired(error):
-        return "expired"
-    if isinstance(error, UserNotFound):
-        return "not_found"
-    if isinstance(error, RAConfigurationError):
-        return "misconfigured"
-    if isinstance(error, RAError):
-        return "upstream_error"
-    if isinstance(error, Exception) and message_for(error) is not None:
-        return "refused"
-    return "error"
-
-
-async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
-    """Answers the member privately and returns the outcome (see `outcome_of`)."""
-    original: BaseException = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-    outcome = outcome_of(original)
-    if outcome == "expired":
-        log.info("Interaction %s expired before the bot answered", interaction.id)
-        return outcome
-    message = message_for(original) if isinstance(original, Exception) else None
-    if message is None:
-        error_id = secrets.token_hex(4)
-        log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
-        message = (
-            f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
-            "if it keeps happening, give that id to the bot's operator."
-        )
-    elif isinstance(original, RAConfigurationError):
-        log.error("RetroAchievements refused the API key: set a valid RA_API_KEY")
-    elif isinstance(original, RAError):
-        log.warning("/%s: %s", command_name(interaction), original)
-    await send_error(interaction, message)
-    return outcome
 
 
 async def send_error(interaction: discord.Interaction, message: str) -> None:

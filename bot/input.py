@@ -1,56 +1,74 @@
-"""Parsing of what members type: user names and game lists. Pure; raises only InvalidInput."""
+"""Parsing of what members type: user names, lists of names and game lists. Pure; raises only InvalidInput.
+
+Every parser bounds the length of what it reads before any pattern sees it, and the patterns
+(`bot.patterns`) cannot backtrack, so the work is linear in the input whatever a member sends.
+"""
 
 from __future__ import annotations
 
-import re
-
 from bot.errors import InvalidInput
+from bot.patterns import GAME_URL, LIST_SEPARATORS, MAX_GAME_ID, PROFILE_URL, is_username_or_ulid
 
-MAX_GAME_ID = 2**31 - 1
-_USERNAME = re.compile(r"[A-Za-z0-9]{2,20}")
-_ULID = re.compile(r"[0-9A-Z]{26}")
-_PROFILE_URL = re.compile(
-    r"(?:https?://)?(?:www\.)?retroachievements\.org/user/([^/?#\s]+)[/?#]?\S*", re.IGNORECASE
-)
-_GAME_URL = re.compile(
-    r"(?:https?://)?(?:www\.)?retroachievements\.org/game/(\d+)(?:[/?#]\S*)?", re.IGNORECASE
-)
-_SEPARATORS = re.compile(r"[\s,;]+")
+#: Longer than any name, ULID or profile link; a longer `user` is refused before any pattern runs.
+MAX_USER_TEXT = 200
+#: Longer than any game ID or game page link.
+MAX_GAME_TOKEN = 200
+MIN_PLAYERS = 2
+MAX_PLAYERS = 10
 _QUOTE_LIMIT = 40
+_EXAMPLE_NAME = "`MaxMilyin`"
+_WHERE_GAME_IDS_ARE = (
+    "A game's ID is the number at the end of its page's address on retroachievements.org: "
+    "search for the game there, open its page and copy the link."
+)
 
 
 def quote(text: str) -> str:
-    """Shows member-typed text inside a message safely: shortened, in code style, no backticks."""
-    cleaned = text.replace("`", "'").replace("\n", " ")
-    if len(cleaned) > _QUOTE_LIMIT:
-        cleaned = cleaned[: _QUOTE_LIMIT - 1] + "…"
-    return f"`{cleaned}`"
+    """Shows member-typed text inside a message safely: on one line, shortened, in code style."""
+    if len(text) > _QUOTE_LIMIT:
+        text = text[: _QUOTE_LIMIT - 1] + "…"
+    return "`" + " ".join(text.replace("`", "'").split()) + "`"
 
 
 def parse_username(raw: str) -> str:
     """A RetroAchievements user name (2-20 ASCII letters and digits), a ULID, or a profile link."""
     text = raw.strip()
     if not text:
-        raise InvalidInput("Type a RetroAchievements user name, for example `MaxMilyin`.")
-    url = _PROFILE_URL.fullmatch(text)
-    if url:
-        text = url.group(1)
-    if _USERNAME.fullmatch(text) or _ULID.fullmatch(text):
-        return text
+        raise InvalidInput(f"Type a RetroAchievements user name, for example {_EXAMPLE_NAME}.")
+    if len(text) <= MAX_USER_TEXT:
+        link = PROFILE_URL.fullmatch(text)
+        name = link.group(1) if link else text
+        if is_username_or_ulid(name):
+            return name
     raise InvalidInput(
-        f"{quote(raw.strip())} is not a RetroAchievements user name: names are 2-20 letters and digits "
-        "(A-Z, 0-9), for example `MaxMilyin`."
+        f"{quote(text)} is not a RetroAchievements user name: names are 2-20 letters and digits "
+        f"(A-Z, 0-9), for example {_EXAMPLE_NAME}."
     )
+
+
+def parse_usernames(raw: str, low: int = MIN_PLAYERS, high: int = MAX_PLAYERS) -> list[str]:
+    """`low` to `high` different names separated by commas or spaces; repeats (any case) count once."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for part in split_list(raw):
+        name = parse_username(part)
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    if not low <= len(names) <= high:
+        raise InvalidInput(
+            f"`/compare` needs {low} to {high} different RetroAchievements names, "
+            f"separated by commas or spaces; you gave {len(names)}."
+        )
+    return names
 
 
 def parse_game_ids(raw: str, max_games: int = 50) -> list[int]:
     """Game IDs and game page links separated by commas or spaces; duplicates dropped, order kept."""
     ids: list[int] = []
     seen: set[int] = set()
-    for token in _SEPARATORS.split(raw.strip()):
-        if not token:
-            continue
-        game_id = _parse_game_token(token)
+    for token in split_list(raw):
+        game_id = parse_game_token(token)
         if game_id not in seen:
             seen.add(game_id)
             ids.append(game_id)
@@ -67,15 +85,20 @@ def parse_game_ids(raw: str, max_games: int = 50) -> list[int]:
     return ids
 
 
-def _parse_game_token(token: str) -> int:
-    url = _GAME_URL.fullmatch(token)
-    digits = url.group(1) if url else token
+def split_list(raw: str) -> list[str]:
+    """The items of a list a member typed, without the separators and empty items."""
+    return [item for item in LIST_SEPARATORS.split(raw) if item]
+
+
+def parse_game_token(token: str) -> int:
+    """One game ID or game page link."""
+    link = GAME_URL.fullmatch(token) if len(token) <= MAX_GAME_TOKEN else None
+    digits = link.group(1) if link else token
     if digits.isascii() and digits.isdigit():
-        game_id = int(digits)
-        if 1 <= game_id <= MAX_GAME_ID:
-            return game_id
-        raise InvalidInput(f"{quote(token)} is not a game ID: IDs are whole numbers from 1 up.")
+        if len(digits) <= len(str(MAX_GAME_ID)) and 1 <= int(digits) <= MAX_GAME_ID:
+            return int(digits)
+        raise InvalidInput(f"{quote(token)} is not a game ID: IDs are whole numbers from 1 to {MAX_GAME_ID}.")
     raise InvalidInput(
         f"{quote(token)} is not a game ID. Use numbers such as `1446` or game page links such as "
-        "https://retroachievements.org/game/1446, separated by commas or spaces."
+        f"https://retroachievements.org/game/1446, separated by commas or spaces. {_WHERE_GAME_IDS_ARE}"
     )

@@ -1,16 +1,18 @@
-"""The command tree's gate: every slash command passes here before it runs."""
+"""The command tree owns a command's life: the gate before it runs, its time in flight, its answer when it
+fails, and how it is counted in the metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from bot.error_handler import command_name
+from bot.error_handler import error_reply, send_error
 from bot.logs import current_shard
-from bot.storage import StorageError
 
 if TYPE_CHECKING:
     from bot.app import ProgressBot
@@ -18,53 +20,81 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DRAINING_MESSAGE = "The bot is restarting. Please try again in a few seconds."
+_STARTED = "started"
 
 
 class BotTree(app_commands.CommandTree["ProgressBot"]):
-    """Runs before every slash command: refuses options of the wrong name or type and new work while
-    shutting down, tracks work in flight, labels logs with the shard, and puts the member on the
-    server's board. Autocompletes with ill-typed options get no suggestions.
-
-    Membership is recorded before the command runs, so that `/unlink` deletes what this call recorded.
+    """Before a command: refuses options of the wrong name or type and new work while shutting down,
+    labels logs with the shard, and notes (in the background) that the member uses the bot on this
+    server. Autocompletes with ill-typed options get no suggestions. After it: one place answers every
+    failure privately, and every command is timed and counted by outcome.
     """
 
+    def __init__(self, client: ProgressBot, **options: Any) -> None:
+        super().__init__(client, **options)
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        client.add_listener(self._on_completion, "on_app_command_completion")
+
     async def interaction_check(self, interaction: discord.Interaction[ProgressBot], /) -> bool:
-        bot = self.client
-        if interaction.type not in (
-            discord.InteractionType.autocomplete,
-            discord.InteractionType.application_command,
-        ):
-            return True
-        command = self._command_for(interaction)
+        command = interaction.command
         if interaction.type is discord.InteractionType.autocomplete:
-            if command is None or options_fit(command, interaction.data, partial=True):
+            if not isinstance(command, app_commands.Command) or options_fit(
+                command, interaction.data, partial=True
+            ):
                 return True
             await interaction.response.autocomplete([])
             return False
+        bot = self.client
         current_shard.set(str(interaction_shard(interaction, bot.shard_count)))
         if bot.draining:
             await interaction.response.send_message(DRAINING_MESSAGE, ephemeral=True)
-            bot.metrics.command_finished(command_name(interaction), "draining", 0.0)
+            self._count(interaction, "draining")
             return False
-        if command is not None and not options_fit(command, interaction.data, partial=False):
+        if isinstance(command, app_commands.Command) and not options_fit(
+            command, interaction.data, partial=False
+        ):
             raise app_commands.CommandSignatureMismatch(command)
-        bot.track(interaction)
-        if interaction.guild_id is not None:
-            try:
-                await bot.storage.record_member(interaction.guild_id, interaction.user.id)
-            except StorageError:
-                log.exception("Could not record that member %s used the bot", interaction.user.id)
+        self._track(interaction)
+        if interaction.guild_id is not None and interaction.is_guild_integration():
+            member_id = interaction.user.id
+            bot.background.spawn(
+                bot.storage.record_member(interaction.guild_id, member_id), member_id=member_id
+            )
         return True
 
-    def _command_for(
-        self, interaction: discord.Interaction[ProgressBot]
-    ) -> app_commands.Command[Any, ..., Any] | None:
-        data: dict[str, Any] = dict(interaction.data or {})
-        guild = discord.Object(interaction.guild_id) if interaction.guild_id else None
-        command = self.get_command(str(data.get("name")), guild=guild) or self.get_command(
-            str(data.get("name"))
-        )
-        return command if isinstance(command, app_commands.Command) else None
+    async def on_error(
+        self, interaction: discord.Interaction[ProgressBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        outcome, message = error_reply(interaction, error)
+        if message is not None:
+            await send_error(interaction, message)
+        self._count(interaction, outcome)
+
+    async def _on_completion(self, interaction: discord.Interaction[ProgressBot], _: object) -> None:
+        self._count(interaction, "ok")
+
+    def _track(self, interaction: discord.Interaction[ProgressBot]) -> None:
+        """Times the command and counts its task as in flight until it ends (shutdown waits for it)."""
+        interaction.extras[_STARTED] = time.perf_counter()
+        task = asyncio.current_task()
+        if task is None:
+            return
+        in_flight, gauge = self.in_flight, self.client.metrics.in_flight
+        in_flight.add(task)
+        gauge.inc()
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            in_flight.discard(finished)
+            gauge.dec()
+
+        task.add_done_callback(done)
+
+    def _count(self, interaction: discord.Interaction[ProgressBot], outcome: str) -> None:
+        started = interaction.extras.get(_STARTED)
+        seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
+        command = interaction.command
+        name = command.qualified_name if command is not None else "unknown"
+        self.client.metrics.command_finished(name, outcome, seconds)
 
 
 def options_fit(command: app_commands.Command[Any, ..., Any], data: object, *, partial: bool) -> bool:

@@ -203,8 +203,3 @@ def install_stale_button_handler(bot: commands.Bot | commands.AutoShardedBot) ->
     """Makes `bot` answer every component interaction that no live view owns (idempotent)."""
     if answer_stale_component not in bot.extra_events.get("on_interaction", []):
         bot.add_listener(answer_stale_component, "on_interaction")
-
-
-def choices(pairs: list[tuple[str, str]]) -> list[discord.app_commands.Choice[str]]:
-    """Autocomplete choices from (label, value) pairs."""
-    return [discord.app_commands.Choice(name=label[:100], value=value) for label, value in pairs]

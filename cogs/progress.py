@@ -8,11 +8,10 @@ from discord.ext import commands
 
 from bot.app import ProgressBot
 from bot.cooldown import MemberCooldown
-from bot.gather import gather_progress_report
-from bot.input import parse_game_ids, parse_username
 from bot.render.progress import render_progress
-from bot.suggest import suggest_names
-from bot.views import choices, show_pages
+from bot.reports.gather import gather_progress_report
+from bot.transformers import GameList, Player
+from bot.views import show_pages
 
 
 class Progress(commands.Cog):
@@ -27,24 +26,21 @@ class Progress(commands.Cog):
         user="RetroAchievements user name, for example MaxMilyin",
         games="Game IDs or game page links, separated by commas or spaces (up to 50)",
     )
-    async def progress(self, interaction: discord.Interaction, user: str, games: str) -> None:
-        username = parse_username(user)
-        game_ids = parse_game_ids(games, self.bot.settings.max_games)
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def progress(
+        self,
+        interaction: discord.Interaction[ProgressBot],
+        user: app_commands.Transform[str, Player],
+        games: app_commands.Transform[list[int], GameList],
+    ) -> None:
         self.cooldown.use(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        report = await gather_progress_report(self.bot.ra, username, game_ids)
+        report = await gather_progress_report(self.bot.ra, user, games)
         if report.profile.ulid:
-            await self.bot.storage.refresh_name(report.profile.ulid, report.profile.user)
-        await show_pages(
-            interaction, render_progress(report), buttons_for=self.bot.settings.paginator_timeout_seconds
-        )
-
-    @progress.autocomplete("user")
-    async def user_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        storage = self.bot.storage
-        return choices(await suggest_names(storage, interaction.user.id, interaction.guild_id, current))
+            self.bot.background.spawn(self.bot.storage.refresh_name(report.profile.ulid, report.profile.user))
+        pages = render_progress(report)
+        await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 
 
 async def setup(bot: ProgressBot) -> None:

@@ -8,7 +8,7 @@ import io
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiohttp
 import discord
@@ -20,8 +20,11 @@ from discord.gateway import DiscordWebSocket
 
 from bot.sandbox.fake_discord import (
     DEFAULT_GUILD_ID,
+    DEFAULT_USER_ID,
+    ChannelError,
     FakeDiscord,
     FakeInteraction,
+    InteractionContextType,
     InteractionCounts,
     InteractionEvent,
     guild_for_shard,
@@ -840,3 +843,412 @@ async def test_forget_finished_and_keep_requests_bound_memory(http: aiohttp.Clie
         assert fake.counts == InteractionCounts(sent=20, answered=15)
     finally:
         await fake.stop()
+
+
+# ------------------------------------------------------------------- clicks on any custom_id, any message
+
+
+def answer_expired_buttons(bot: commands.Bot) -> None:
+    """What a bot does for a button it has no view for: a private note, or the message updated."""
+
+    async def on_interaction(interaction: Interaction) -> None:
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = cast(dict[str, Any], interaction.data or {}).get("custom_id")
+        if custom_id == "old:reply":
+            await interaction.response.send_message("expired", ephemeral=True)
+        elif custom_id == "old:update":
+            await interaction.response.edit_message(content="buttons expired", view=None)
+
+    bot.add_listener(on_interaction, "on_interaction")
+
+
+async def test_click_on_any_custom_id_and_any_message(fake: FakeDiscord, running: Running) -> None:
+    answer_expired_buttons(running.bot)
+    payload = fake.click_payload("old:reply")
+    assert payload["type"] == discord.InteractionType.component.value
+    assert payload["data"] == {"custom_id": "old:reply", "component_type": 2}
+    assert payload["message"]["author"]["id"] == str(fake.bot_user_id)
+    assert payload["message"]["components"][0]["components"][0]["custom_id"] == "old:reply"
+    click, answer = await answered(fake, payload)
+    assert click.response_type is discord.InteractionResponseType.channel_message
+    assert answer["content"] == "expired" and answer["flags"] == 64
+
+    # A message from before a restart, by its id: the bot can still update it.
+    old_id = "123456789012345678"
+    click, updated = await answered(fake, fake.click_payload("old:update", message_id=int(old_id)))
+    assert click.response_type is discord.InteractionResponseType.message_update
+    assert updated["id"] == old_id
+    assert fake.messages[old_id]["content"] == "buttons expired" and fake.messages[old_id]["components"] == []
+
+    # A message the fake holds travels as it is now, whatever the custom_id.
+    _, sent = await answered(fake, fake.slash_payload("buttons"))
+    stale = fake.click_payload("old:reply", message_id=sent["id"])
+    assert stale["message"] == fake.messages[sent["id"]]
+    assert stale["channel_id"] == sent["channel_id"]
+    assert (await answered(fake, stale))[1]["content"] == "expired"
+    with pytest.raises(ValueError, match="no component"):
+        fake.component_payload(sent, "old:reply")  # the strict builder still wants a real button
+
+    select = fake.click_payload("old:pick", component_type=3, values=["a"], guild_id=None)
+    assert select["data"] == {"custom_id": "old:pick", "component_type": 3, "values": ["a"]}
+    assert select["message"]["components"][0]["components"][0]["options"] == [{"label": "a", "value": "a"}]
+    assert "user" in select and "member" not in select
+
+
+# ------------------------------------------------------------------- where it was used, how it was installed
+
+
+def add_origin_command(bot: commands.Bot) -> None:
+    @bot.tree.command(description="Where and how it was used")
+    async def origin(interaction: Interaction) -> None:
+        context = interaction.context
+        where = [
+            n
+            for n, on in (
+                ("guild", context.guild),
+                ("dm_channel", context.dm_channel),
+                ("private_channel", context.private_channel),
+            )
+            if on
+        ]
+        guild_locale = interaction.guild_locale.value if interaction.guild_locale else None
+        await interaction.response.send_message(
+            f"{where} user={interaction.is_user_integration()} guild={interaction.is_guild_integration()} "
+            f"in={interaction.guild_id} {interaction.locale.value} {guild_locale}"
+        )
+
+    @bot.tree.command(description="Pick a channel")
+    async def feed(interaction: Interaction, channel: app_commands.AppCommandChannel) -> None:
+        manage = interaction.permissions.manage_guild
+        await interaction.response.send_message(f"#{channel.name} {channel.id} manage={manage}")
+
+
+async def test_user_install_contexts_and_locales(fake: FakeDiscord, running: Running) -> None:
+    add_origin_command(running.bot)
+    member = str(DEFAULT_USER_ID)
+    elsewhere = guild_for_shard(0, 1, nth=5)  # a server the bot is not in
+
+    payload = fake.slash_payload(
+        "origin", guild_id=elsewhere, user_install=True, locale="pt-BR", guild_locale="fr"
+    )
+    assert payload["authorizing_integration_owners"] == {"1": member}
+    assert (payload["context"], payload["guild_id"]) == (0, str(elsewhere))
+    assert (payload["locale"], payload["guild_locale"], payload["guild"]["locale"]) == ("pt-BR", "fr", "fr")
+    _, answer = await answered(fake, payload)
+    assert answer["content"] == f"['guild'] user=True guild=False in={elsewhere} pt-BR fr"
+    assert running.bot.get_guild(elsewhere) is None  # no GUILD_CREATE: the bot knows nothing of it
+
+    _, answer = await answered(fake, fake.slash_payload("origin"))
+    assert answer["content"] == f"['guild'] user=False guild=True in={DEFAULT_GUILD_ID} en-US en-US"
+
+    dm = fake.slash_payload("origin", guild_id=None, user_install=True, locale="de")
+    assert (dm["context"], dm["authorizing_integration_owners"]) == (1, {"1": member})
+    assert "guild_locale" not in dm and dm["locale"] == "de"
+    _, answer = await answered(fake, dm)
+    assert answer["content"] == "['dm_channel'] user=True guild=False in=None de None"
+
+    private = fake.slash_payload(
+        "origin", guild_id=None, context=InteractionContextType.PRIVATE_CHANNEL, user_install=True
+    )
+    assert (private["context"], private["authorizing_integration_owners"]) == (2, {"1": member})
+    _, answer = await answered(fake, private)
+    assert answer["content"] == "['private_channel'] user=True guild=False in=None en-US None"
+
+    channel = {"name": "channel", "type": 7, "value": "500000000000001234"}
+    payload = fake.slash_payload("feed", [channel], permissions=32)
+    assert payload["data"]["resolved"]["channels"]["500000000000001234"]["permissions"] == "32"
+    _, answer = await answered(fake, payload)
+    assert answer["content"] == "#channel1234 500000000000001234 manage=True"
+    _, answer = await answered(fake, fake.slash_payload("feed", [channel]))
+    assert answer["content"].endswith("manage=False")
+
+
+def test_payload_builders_refuse_what_discord_never_sends(fake: FakeDiscord) -> None:
+    with pytest.raises(ValueError, match="BOT_DM needs guild_id =None"):
+        fake.slash_payload("x", context=InteractionContextType.BOT_DM)
+    with pytest.raises(ValueError, match="GUILD needs guild_id set"):
+        fake.slash_payload("x", guild_id=None, context=InteractionContextType.GUILD)
+    with pytest.raises(ValueError, match="user_install=True"):
+        fake.slash_payload("x", guild_id=None, context=InteractionContextType.PRIVATE_CHANNEL)
+    with pytest.raises(ValueError, match="'english' is not a locale"):
+        fake.slash_payload("x", locale="english")
+    with pytest.raises(ValueError, match="'xx' is not a locale"):
+        fake.click_payload("x", guild_locale="xx")
+
+
+def test_every_payload_builder_carries_locales(fake: FakeDiscord) -> None:
+    message = fake.click_payload("press")["message"]
+    builders: list[Any] = [
+        lambda **kw: fake.slash_payload("x", **kw),
+        lambda **kw: fake.autocomplete_payload("x", [text_option("q", "")], focused="q", **kw),
+        lambda **kw: fake.component_payload(message, "press", **kw),
+        lambda **kw: fake.click_payload("any", **kw),
+    ]
+    for build in builders:
+        default = build()
+        assert (default["locale"], default["guild_locale"]) == ("en-US", "en-US")
+        chosen = build(locale="es-ES", guild_locale="ja", user_install=True)
+        assert (chosen["locale"], chosen["guild_locale"], chosen["guild"]["locale"]) == ("es-ES", "ja", "ja")
+        assert chosen["authorizing_integration_owners"] == {"1": str(DEFAULT_USER_ID)}
+        assert (
+            "guild_locale" not in build(guild_id=None, locale="ko") and build(guild_id=None)["context"] == 1
+        )
+
+
+async def test_command_registration_checks_installs_contexts_and_translations(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    url = f"{fake.api_url}/applications/{fake.application_id}/commands"
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    option = {"name": "o", "description": "x", "type": 3}
+    bad = [
+        {"name": "a", "description": "x", "integration_types": [0, 2]},
+        {"name": "b", "description": "x", "contexts": [3]},
+        {"name": "c", "description": "x", "name_localizations": {"xx": "c"}},
+        {"name": "d", "description": "x", "name_localizations": {"fr": "Nom Invalide"}},
+        {"name": "e", "description": "x", "description_localizations": {"de": ""}},
+        {"name": "f", "description": "x", "options": [{**option, "name_localizations": {"fr": "O"}}]},
+        {"name": "g", "description": "x", "integration_types": "0"},
+        {"name": "h", "description": "x", "contexts": [True]},
+    ]
+    async with http.put(url, json=bad, headers=auth) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035
+    errors = body["errors"]
+    assert list(errors["0"]["integration_types"]) == ["1"]
+    assert errors["0"]["integration_types"]["1"]["_errors"][0]["message"] == "Value must be one of {0, 1}."
+    assert errors["1"]["contexts"]["0"]["_errors"][0]["message"] == "Value must be one of {0, 1, 2}."
+    assert list(errors["2"]["name_localizations"]) == ["xx"]
+    assert list(errors["3"]["name_localizations"]) == ["fr"]
+    assert list(errors["4"]["description_localizations"]) == ["de"]
+    assert list(errors["5"]["options"]["0"]["name_localizations"]) == ["fr"]
+    assert errors["6"]["integration_types"]["_errors"][0]["code"] == "LIST_TYPE_CONVERT"
+    assert list(errors["7"]["contexts"]) == ["0"]
+    assert set(errors) == {str(i) for i in range(len(bad))} and fake.command_syncs == 0
+
+    good = {
+        "name": "ok",
+        "description": "fine",
+        "integration_types": [0, 1],
+        "contexts": [0, 1, 2],
+        "name_localizations": {"fr": "daccord", "pt-BR": "certo"},
+        "description_localizations": {"fr": "très bien"},
+        "options": [{**option, "name_localizations": {"de": "o-de"}}],
+    }
+    async with http.put(
+        url, json=[good, {"name": "null", "description": "x", "contexts": None}], headers=auth
+    ) as resp:
+        registered, plain = await resp.json()
+    assert resp.status == 200
+    assert {key: registered[key] for key in good} == good
+    assert (plain["contexts"], plain["integration_types"]) == (None, [0])
+
+
+async def test_allowed_installs_sync_through_discord_py(fake: FakeDiscord, running: Running) -> None:
+    @running.bot.tree.command(description="Anywhere")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def anywhere(interaction: Interaction) -> None:
+        await interaction.response.send_message("here")
+
+    await running.bot.tree.sync()
+    registered = {c["name"]: c for c in fake.commands[None]}
+    assert registered["anywhere"]["integration_types"] == [0, 1]
+    assert registered["anywhere"]["contexts"] == [0, 1, 2]
+    assert registered["echo"]["integration_types"] is None  # discord.py sends null: Discord's default
+
+
+# ------------------------------------------------------------------- posting into channels
+
+CHANNEL = 500000000000000001
+
+
+async def test_channel_post_with_nonce(fake: FakeDiscord, running: Running) -> None:
+    channel = running.bot.get_partial_messageable(CHANNEL)
+    sent = await channel.send("hello", embed=discord.Embed(title="News"))
+    (posted,) = fake.channel(CHANNEL).messages
+    assert posted["id"] == str(sent.id) and fake.messages[posted["id"]] is posted
+    assert (posted["content"], posted["embeds"][0]["title"]) == ("hello", "News")
+    assert posted["author"]["id"] == str(fake.bot_user_id) and posted["channel_id"] == str(CHANNEL)
+    request = next(r for r in fake.requests if r.path == f"/channels/{CHANNEL}/messages")
+    assert request.json is not None and request.json["enforce_nonce"] is True  # discord.py sends one
+    assert posted["nonce"] == request.json["nonce"]
+
+    # A retry with the same nonce answers the earlier message and creates none.
+    again = await channel.send("hello again", nonce=request.json["nonce"])
+    assert (again.id, again.content) == (sent.id, "hello")
+    assert len(fake.channel(CHANNEL).messages) == 1
+    fake.nonce_window = 0.0
+    await asyncio.sleep(0.01)
+    later = await channel.send("hello later", nonce=request.json["nonce"])
+    assert later.id != sent.id and len(fake.channel(CHANNEL).messages) == 2
+    assert (
+        await fake.wait_for_channel_message(CHANNEL, lambda m: m["content"] == "hello later")
+        == (fake.channel(CHANNEL).messages[1])
+    )
+    with pytest.raises(TimeoutError, match=f"channel {CHANNEL}: no matching message in 0.05s \\(2 posted\\)"):
+        await fake.wait_for_channel_message(CHANNEL, lambda m: m["content"] == "never", timeout=0.05)
+    waiting = asyncio.create_task(fake.wait_for_channel_message(CHANNEL + 1))
+    await channel_of(running, CHANNEL + 1).send("arrives while waiting")
+    assert (await waiting)["content"] == "arrives while waiting"
+
+
+def channel_of(running: Running, channel_id: int) -> discord.PartialMessageable:
+    return running.bot.get_partial_messageable(channel_id)
+
+
+async def test_enforce_nonce_is_what_dedupes(fake: FakeDiscord, http: aiohttp.ClientSession) -> None:
+    url = f"{fake.api_url}/channels/{CHANNEL}/messages"
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    ids = []
+    for body in (
+        {"content": "a", "nonce": 17},
+        {"content": "b", "nonce": 17},  # no enforce_nonce: Discord creates it
+        {"content": "c", "nonce": 17, "enforce_nonce": True},
+        {"content": "d", "nonce": "17", "enforce_nonce": True},
+    ):
+        async with http.post(url, json=body, headers=auth) as resp:
+            assert resp.status == 200
+            ids.append((await resp.json())["id"])
+    assert ids[0] != ids[1] and ids[1] == ids[2] == ids[3]
+    assert [m["content"] for m in fake.channel(CHANNEL).messages] == ["a", "b"]
+    async with http.post(url, json={"content": "x"}) as resp:
+        assert resp.status == 401
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (ChannelError.MISSING_ACCESS, 403, 50001),
+        (ChannelError.MISSING_PERMISSIONS, 403, 50013),
+        (ChannelError.UNKNOWN_CHANNEL, 404, 10003),
+    ],
+)
+async def test_channel_permission_errors(
+    fake: FakeDiscord, running: Running, error: ChannelError, status: int, code: int
+) -> None:
+    fake.channel(CHANNEL).error = error
+    with pytest.raises(discord.HTTPException) as caught:
+        await channel_of(running, CHANNEL).send("news")
+    assert (caught.value.status, caught.value.code) == (status, code)
+    assert fake.channel(CHANNEL).messages == [] and not fake.messages
+    fake.channel(CHANNEL).error = None
+    assert (await channel_of(running, CHANNEL).send("news")).content == "news"
+
+
+async def test_channel_without_embed_links(fake: FakeDiscord, running: Running) -> None:
+    fake.channel(CHANNEL).embed_links = False
+    with pytest.raises(discord.Forbidden) as caught:
+        await channel_of(running, CHANNEL).send(embed=discord.Embed(title="only an embed"))
+    assert caught.value.code == 50013
+    sent = await channel_of(running, CHANNEL).send("text", embed=discord.Embed(title="dropped"))
+    assert sent.embeds == [] and fake.channel(CHANNEL).messages[0]["embeds"] == []
+
+
+INVALID_POSTS = [
+    *INVALID_REPLIES,
+    ({"content": "x", "nonce": "n" * 26}, "nonce"),
+    ({"content": "x", "nonce": 1.5}, "nonce"),
+    ({"content": "x", "allowed_mentions": {"parse": ["users"], "users": ["1"]}}, "allowed_mentions"),
+    ({"content": "x", "allowed_mentions": {"parse": ["nobody"]}}, "allowed_mentions"),
+]
+
+
+@pytest.mark.parametrize(("data", "error_key"), INVALID_POSTS)
+async def test_invalid_channel_post_is_rejected(
+    fake: FakeDiscord, http: aiohttp.ClientSession, data: dict[str, Any], error_key: str
+) -> None:
+    url = f"{fake.api_url}/channels/{CHANNEL}/messages"
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    async with http.post(url, json=data, headers=auth) as resp:
+        body = await resp.json()
+    assert resp.status == 400 and body["code"] == 50035 and list(body["errors"]) == [error_key]
+    assert resp.headers["X-RateLimit-Remaining"] == "4"  # refused posts count against the channel too
+    async with http.post(url, json={"content": "", "nonce": "n" * 25}, headers=auth) as resp:
+        assert (resp.status, (await resp.json())["code"]) == (400, 50006)
+    assert fake.channel(CHANNEL).messages == []
+
+
+async def test_channel_rate_limit(fake: FakeDiscord, running: Running, http: aiohttp.ClientSession) -> None:
+    fake.channel_rate_limit, fake.channel_rate_window = 2, 0.3
+    url = f"{fake.api_url}/channels/{CHANNEL}/messages"
+    auth = {"Authorization": f"Bot {fake.bot_token}"}
+    for remaining in ("1", "0"):
+        async with http.post(url, json={"content": "ok"}, headers=auth) as resp:
+            assert resp.status == 200
+            assert (resp.headers["X-RateLimit-Limit"], resp.headers["X-RateLimit-Remaining"]) == (
+                "2",
+                remaining,
+            )
+            assert 0 < float(resp.headers["X-RateLimit-Reset-After"]) <= 0.3
+    async with http.post(url, json={"content": "one too many"}, headers=auth) as resp:
+        body = await resp.json()
+        assert resp.status == 429 and body["global"] is False and 0 < body["retry_after"] <= 0.3
+        assert resp.headers["X-RateLimit-Remaining"] == "0" and resp.headers["X-RateLimit-Scope"] == "user"
+        assert resp.headers["Via"] and resp.headers["Retry-After"] == "1"
+    async with http.post(
+        f"{fake.api_url}/channels/{CHANNEL + 1}/messages", json={"content": "ok"}, headers=auth
+    ) as resp:
+        assert resp.status == 200  # every channel has its own window
+    assert fake.channel(CHANNEL).rate_limited == 1 and len(fake.channel(CHANNEL).messages) == 2
+    await asyncio.sleep(body["retry_after"])
+    async with http.post(url, json={"content": "after the window"}, headers=auth) as resp:
+        assert resp.status == 200
+
+    # discord.py keeps to the limit (from the headers, or by waiting out 429s): every post arrives, in order.
+    feed = channel_of(running, CHANNEL + 2)
+    for n in range(5):
+        await feed.send(f"n{n}")
+    assert [m["content"] for m in fake.channel(CHANNEL + 2).messages] == [f"n{n}" for n in range(5)]
+
+
+async def test_channel_post_mentions_follow_allowed_mentions(fake: FakeDiscord, running: Running) -> None:
+    channel = channel_of(running, CHANNEL)
+    pinging = "@everyone <@&42> <@7> <@!7>"
+    await channel.send(pinging)  # no allowed_mentions: Discord pings everything in the text
+    await channel.send(pinging, allowed_mentions=discord.AllowedMentions.none())
+    await channel.send(
+        pinging,
+        allowed_mentions=discord.AllowedMentions(everyone=False, roles=[discord.Object(42)], users=False),
+    )
+    pings = [
+        (m["mention_everyone"], m["mention_roles"], [u["id"] for u in m["mentions"]])
+        for m in fake.channel(CHANNEL).messages
+    ]
+    assert pings == [(True, ["42"], ["7"]), (False, [], []), (False, ["42"], [])]
+
+
+async def test_a_channel_message_can_be_clicked(fake: FakeDiscord, running: Running) -> None:
+    sent = await channel_of(running, CHANNEL).send("Click", view=PressView())
+    click, updated = await answered(fake, fake.component_payload(fake.channel(CHANNEL).messages[0], "press"))
+    assert click.response_type is discord.InteractionResponseType.message_update
+    assert updated["id"] == str(sent.id) and fake.messages[str(sent.id)]["content"] == "pressed"
+
+
+async def test_modal_submit_updates_only_the_message_it_came_from(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    await raw_client(fake, http)
+
+    async def submitted(from_message: bool) -> str:
+        payload = fake.slash_payload("raw")
+        payload["type"] = discord.InteractionType.modal_submit.value
+        payload["data"] = {"custom_id": "form", "components": []}
+        if from_message:
+            payload["message"] = fake.click_payload("open-form")["message"]
+        interaction = await fake.send_interaction(payload)
+        return f"{fake.api_url}/interactions/{interaction.id}/{interaction.token}/callback"
+
+    callback = await submitted(from_message=False)
+    for update in (6, 7):
+        async with http.post(callback, json={"type": update, "data": {"content": "x"}}) as resp:
+            body = await resp.json()
+        assert resp.status == 400
+        assert body["errors"]["type"]["_errors"][0]["message"] == "Value must be one of {4, 5}."
+    async with http.post(callback, json={"type": 4, "data": {"content": "thanks"}}) as resp:
+        assert resp.status == 204
+    async with http.post(
+        await submitted(from_message=True), json={"type": 7, "data": {"content": "saved"}}
+    ) as resp:
+        assert resp.status == 204

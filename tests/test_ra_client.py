@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tracemalloc
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -15,9 +16,9 @@ import pytest
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
 from bot.ra.backends import MemoryRateLimiter, MemoryResponseStore
-from bot.ra.client import RAClient, RAClientOptions, parse_retry_after
-from bot.ra.models import GameProgress
-from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset, edge_case_dataset
+from bot.ra.client import BODY_LIMITS, RAClient, RAClientOptions, parse_retry_after
+from bot.ra.models import MAX_NUMBER, GameInfo, GameProgress
+from bot.sandbox.fake_ra import FAILURE_KINDS, Dataset, FakeRA, demo_dataset, edge_case_dataset
 from bot.secret import Secret
 
 KEY = "TESTKEY0123456789abcdef"
@@ -514,3 +515,161 @@ class ClosingLimiter(MemoryRateLimiter):
 
     async def close(self) -> None:
         self.closed = True
+
+
+# -- hostile answers ------------------------------------------------------------------------------
+
+BODY_KINDS = ["huge_body", "huge_body_chunked", "endless_body", "gzip_bomb"]
+
+
+@pytest.mark.parametrize("kind", BODY_KINDS)
+async def test_body_over_the_limit_is_retried_then_unavailable(fake: FakeRA, kind: str) -> None:
+    observer = RecordingObserver()
+    fake.fail_next(PROGRESS, kind, times=100)
+    async with RAClient(fast_options(fake.base_url), observer=observer) as client:
+        with pytest.raises(RAUnavailable, match="over the size limit") as caught:
+            await client.get_user_progress("MaxMilyin", [1])
+        assert client.stats.requests[PROGRESS] == 3
+    assert observer.requests == [(PROGRESS, "too_large")] * 3
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+
+
+@pytest.mark.parametrize("kind", BODY_KINDS)
+async def test_body_over_the_limit_once_then_the_answer(
+    fake: FakeRA, make_client: MakeClient, kind: str
+) -> None:
+    fake.fail_next(PROGRESS, kind)
+    client = make_client()
+    assert (await client.get_user_progress("MaxMilyin", [1]))[1].mastered
+    assert client.stats.retries == 1
+
+
+async def test_a_declared_length_over_the_limit_is_refused_without_reading(fake: FakeRA) -> None:
+    """The fake declares 50 MB and then sends nothing: a client that waited for the body would time out."""
+    observer = RecordingObserver()
+    fake.fail_next(PROGRESS, "huge_declared_stall")
+    async with RAClient(fast_options(fake.base_url, max_retries=0), observer=observer) as client:
+        with pytest.raises(RAUnavailable, match="over the size limit"):
+            await client.get_user_progress("MaxMilyin", [1])
+    assert observer.requests == [(PROGRESS, "too_large")]
+
+
+async def test_an_answer_exactly_at_the_limit_is_read(fake: FakeRA) -> None:
+    async with aiohttp.ClientSession() as http:
+        url = f"{fake.base_url}/API/{PROGRESS}.php"
+        async with http.get(url, params={"y": KEY, "u": "MaxMilyin", "i": "1,2"}) as response:
+            size = len(await response.read())
+    for limit, works in ((size, True), (size - 1, False)):
+        fake.requests.clear()
+        client = RAClient(fast_options(fake.base_url, max_retries=0), body_limits={PROGRESS: limit})
+        async with client:
+            if works:
+                assert list(await client.get_user_progress("MaxMilyin", [1, 2])) == [1, 2]
+            else:
+                with pytest.raises(RAUnavailable, match="over the size limit"):
+                    await client.get_user_progress("MaxMilyin", [1, 2])
+
+
+@pytest.mark.parametrize("kind", ["endless_body", "huge_body_chunked", "gzip_bomb"])
+async def test_reading_a_hostile_body_holds_about_the_limit(fake: FakeRA, kind: str) -> None:
+    """Peak memory allocated while the client meets a body that never ends stays near the limit.
+
+    Reading the body whole would allocate the 50 MB (or everything that arrives before the timeout)."""
+    limit = 256 * 1024
+    fake.fail_next(PROGRESS, kind)
+    client = RAClient(fast_options(fake.base_url, max_retries=0), body_limits={PROGRESS: limit})
+    tracemalloc.start()
+    try:
+        with pytest.raises(RAUnavailable, match="over the size limit"):
+            await client.get_user_progress("MaxMilyin", [1])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        await client.close()
+    assert peak < 8 * limit
+
+
+async def test_the_largest_real_progress_answer_fits_its_limit(fake: FakeRA, make_client: MakeClient) -> None:
+    """RA_IDS_PER_REQUEST's most (500 IDs, the longest IDs) with numbers as strings, as older answers."""
+    fake.string_numbers = True
+    ids = list(range(999_501, 1_000_001))
+    progress = await make_client(ids_per_request=500, max_retries=0).get_user_progress("MaxMilyin", ids)
+    assert list(progress) == ids
+    assert fake.count(PROGRESS) == 1
+
+
+def test_every_endpoint_has_a_limit_and_the_catalogue_the_largest() -> None:
+    for endpoint in ("API_GetUserProgress", "API_GetGame", "API_GetUserProfile"):
+        assert 0 < BODY_LIMITS[endpoint] <= 1024 * 1024
+    assert BODY_LIMITS["API_GetGameList"] == max(BODY_LIMITS.values())
+    assert BODY_LIMITS["API_GetGameList"] >= 10_000 * 350  # thousands of games with their hashes
+
+
+@pytest.mark.parametrize("kind", ["masked_link_name", "long_name", "bidi_name"])
+async def test_a_profile_name_breaking_the_name_rule_is_a_bad_answer(
+    fake: FakeRA, make_client: MakeClient, kind: str
+) -> None:
+    fake.fail_next("API_GetUserProfile", kind)
+    client = make_client()
+    with pytest.raises(RAUnavailable, match="unexpected shape"):
+        await client.get_user_profile("MaxMilyin")
+    assert fake.count() == 1  # the same server would send the same name: no retry
+    assert (await client.get_user_profile("MaxMilyin")).user == "MaxMilyin"  # nothing bad was cached
+
+
+async def test_upstream_strings_lose_their_controls_and_images_their_odd_paths(
+    fake: FakeRA, make_client: MakeClient
+) -> None:
+    fake.fail_next("API_GetGame", "hostile_strings")
+    fake.fail_next("API_GetUserProfile", "hostile_strings")
+    client = make_client()
+    game = await client.get_game(1)
+    profile = await client.get_user_profile("MaxMilyin")
+    assert game == GameInfo(1, "Sonic the Hedgehog", "Genesis/Mega Drive", None)
+    assert profile.user == "MaxMilyin" and profile.user_pic is None and profile.avatar_url is None
+
+
+async def test_huge_points_are_clamped(fake: FakeRA, make_client: MakeClient) -> None:
+    fake.fail_next(None, "huge_points", times=2)
+    client = make_client()
+    progress = await client.get_user_progress("MaxMilyin", [2])
+    profile = await client.get_user_profile("MaxMilyin")
+    assert progress[2] == GameProgress(2, 35, 400, 20, 400, 12, 400)
+    assert (profile.total_points, profile.total_softcore_points, profile.total_true_points) == (
+        MAX_NUMBER,
+        MAX_NUMBER,
+        MAX_NUMBER,
+    )
+
+
+async def test_unlocks_and_points_over_what_is_possible_are_clamped(
+    fake: FakeRA, make_client: MakeClient
+) -> None:
+    fake.fail_next(PROGRESS, "over_full")
+    progress = await make_client().get_user_progress("MaxMilyin", [2, 4])
+    assert progress[2] == GameProgress(2, 35, 400, 35, 400, 35, 400)
+    assert progress[4] == GameProgress(4, 0, 0, 0, 0, 0, 0)
+
+
+async def test_hostile_answers_never_leak_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    for name in ["", "aiohttp", "asyncio", "bot"]:
+        caplog.set_level(logging.DEBUG, logger=name)
+    server = await started(demo_dataset(), key=SENTINEL)
+    errors: list[BaseException] = []
+    try:
+        async with RAClient(fast_options(server.base_url, SENTINEL, max_retries=1)) as client:
+            for kind in sorted(FAILURE_KINDS - {"slow"}):
+                server.fail_next(None, kind, times=4, retry_after=0)
+                for call in (client.get_user_profile("MaxMilyin"), client.get_game(len(errors) + 20)):
+                    try:
+                        await call
+                    except Exception as exc:
+                        errors.append(exc)
+                server.clear_failures()
+                client._store.cache.clear()  # type: ignore[attr-defined]
+    finally:
+        await server.stop()
+    assert len(errors) > 10
+    texts = [text for exc in errors for text in _exception_texts(exc)]
+    texts += [record.getMessage() for record in caplog.records] + [caplog.text]
+    assert [text for text in texts if SENTINEL in text] == []

@@ -70,7 +70,8 @@ class RAObserver(Protocol):
     """Metrics hook: told about every HTTP attempt, cache lookup and rate-limit wait."""
 
     def request(self, endpoint: str, status: str) -> None:
-        """One per HTTP attempt: "200", "429", "500", "timeout", "connection_error", "bad_body"..."""
+        """One per HTTP attempt: "200", "429", "500", "timeout", "connection_error", "bad_body" (not
+        JSON), "too_large" (over the endpoint's body limit)..."""
 
     def cache(self, kind: str, hit: bool) -> None:
         """One per cache lookup; kind is "progress", "game" or "profile"."""

@@ -7,8 +7,10 @@ Every HTTP attempt (retries included) waits for the rate limiter. Failures map o
 401 -> RAConfigurationError and 422/414 -> RAInvalidRequest (never retried); 429 -> wait for
 `Retry-After` (seconds or an HTTP date; else backoff) and retry, then RARateLimited; 5xx, 408,
 timeouts, dropped connections and a 2xx body that is not JSON (an HTML page from a proxy, a
-truncated answer) -> retry with exponential backoff and full jitter, then RAUnavailable. JSON of
-the wrong shape is not retried (the same server would send the same shape): RAUnavailable at once.
+truncated answer) or is longer than the endpoint's limit (`BODY_LIMITS`; read a chunk at a time and
+given up at the limit, so a huge or endless body never sits in memory) -> retry with exponential
+backoff and full jitter, then RAUnavailable. JSON of the wrong shape is not retried (the same
+server would send the same shape): RAUnavailable at once.
 
 The API key travels as the query parameter `y`. Nothing here logs a URL or lets an aiohttp
 exception (whose text holds the URL) escape or become the cause or context of an error we raise.
@@ -21,10 +23,9 @@ import email.utils
 import json
 import logging
 import random
-import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +36,7 @@ from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
     PROGRESS_CODEC,
+    Codec,
     MemoryRateLimiter,
     MemoryResponseStore,
     RAObserver,
@@ -46,6 +48,8 @@ from bot.ra.backends import (
 )
 from bot.ra.cache import Missing
 from bot.ra.models import (
+    ULID,
+    USERNAME,
     GameInfo,
     GameProgress,
     ResponseShapeError,
@@ -62,8 +66,30 @@ T = TypeVar("T")
 USER_PROGRESS = "API_GetUserProgress"
 GAME = "API_GetGame"
 USER_PROFILE = "API_GetUserProfile"
-_USER = re.compile(r"[A-Za-z0-9]{2,20}|[0-9A-Z]{26}")
 _RETRY_STATUSES = frozenset({408, 425})
+
+KIB = 1024
+MIB = 1024 * KIB
+# The most bytes of answer read per endpoint; a longer one is a bad answer, retried like an HTML
+# page, and never held whole. Each cap is many times the largest real answer:
+BODY_LIMITS: Mapping[str, int] = {
+    # ~160 bytes per game, numbers as strings included: RA_IDS_PER_REQUEST's most (500) is ~80 KiB.
+    USER_PROGRESS: 256 * KIB,
+    # ~700 bytes: twenty short fields.
+    GAME: 64 * KIB,
+    # ~600 bytes; the motto and rich presence are the only free texts, each a few hundred at most.
+    USER_PROFILE: 64 * KIB,
+    # The catalogue (not called yet), the largest legitimate answer: every game of one console,
+    # ~250 bytes each and more with `h=1` hashes (32 hex digits each, often several per game); the
+    # biggest consoles list thousands of games: several MiB.
+    "API_GetGameList": 32 * MIB,
+    "API_GetConsoleIDs": 256 * KIB,  # ~80 systems, ~150 bytes each
+    "API_GetUserCompletionProgress": 1 * MIB,  # at most 500 rows of ~350 bytes
+    "API_GetUserRecentlyPlayedGames": 256 * KIB,  # at most 50 rows of ~700 bytes
+    "API_GetRecentGameAwards": 256 * KIB,  # at most 100 rows of ~250 bytes
+}
+DEFAULT_BODY_LIMIT = 1 * MIB
+_READ_CHUNK = 64 * KIB
 
 
 @dataclass(frozen=True)
@@ -140,6 +166,7 @@ class RAClient:
 
     `store` and `limiter` default to in-memory ones built from `options`; `close()` closes them
     too. `observer`, if given, is told about every HTTP attempt, cache lookup and rate-limit wait.
+    `body_limits` overrides some of `BODY_LIMITS` (the most bytes of answer read per endpoint).
     """
 
     def __init__(
@@ -150,8 +177,10 @@ class RAClient:
         store: ResponseStore | None = None,
         limiter: RateLimiter | None = None,
         observer: RAObserver | None = None,
+        body_limits: Mapping[str, int] | None = None,
     ) -> None:
         self._options = options
+        self._body_limits = {**BODY_LIMITS, **(body_limits or {})}
         self._session = session
         self._owns_session = session is None
         self._timeout = aiohttp.ClientTimeout(total=options.timeout_seconds)
@@ -215,23 +244,13 @@ class RAClient:
         """A game's title, console and icon; None when RetroAchievements has no such game."""
         if game_id < 1:
             return None
-
-        observer = self._observer
-        loaded = False
-
-        async def load() -> GameInfo | None:
-            nonlocal loaded
-            loaded = True
-            data = await self._get_json(GAME, {"i": str(game_id)})
-            return _parse(lambda: parse_game(game_id, data), GAME)
-
-        try:
-            return await self._store.get_or_load(
-                game_key(game_id), load, self._options.cache_game_seconds, GAME_CODEC
-            )
-        finally:
-            if observer is not None:
-                observer.cache("game", not loaded)
+        return await self._cached(
+            "game",
+            game_key(game_id),
+            self._options.cache_game_seconds,
+            GAME_CODEC,
+            lambda: self._fetch(GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data)),
+        )
 
     async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
@@ -252,46 +271,67 @@ class RAClient:
     async def get_user_profile(self, user: str) -> UserProfile:
         """A user's canonical name, ULID, avatar and points. Raises UserNotFound (404 or `[]`)."""
         _check_user(user)
-
-        observer = self._observer
-        loaded = False
-
-        async def load() -> UserProfile | None:
-            nonlocal loaded
-            loaded = True
-            data = await self._get_json(USER_PROFILE, {"u": user}, not_found_is_answer=True)
-            return _parse(lambda: parse_user_profile(data), USER_PROFILE)
-
-        try:
-            profile = await self._store.get_or_load(
-                profile_key(user), load, self._options.cache_profile_seconds, PROFILE_CODEC
-            )
-        finally:
-            if observer is not None:
-                observer.cache("profile", not loaded)
+        profile = await self._cached(
+            "profile",
+            profile_key(user),
+            self._options.cache_profile_seconds,
+            PROFILE_CODEC,
+            lambda: self._fetch(USER_PROFILE, {"u": user}, parse_user_profile, not_found_is_answer=True),
+        )
         if profile is None:
             raise UserNotFound(user)
         return profile
 
     # -- internals ----------------------------------------------------------------------------
 
-    async def _progress_chunk(
+    def _progress_chunk(
         self, user: str, chunk: tuple[int, ...], ttl: float
-    ) -> dict[int, GameProgress] | None:
-        observer = self._observer
+    ) -> Awaitable[dict[int, GameProgress] | None]:
+        return self._cached(
+            "progress",
+            progress_key(user, chunk),
+            ttl,
+            PROGRESS_CODEC,
+            lambda: self._fetch(
+                USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))}, parse_user_progress
+            ),
+        )
+
+    async def _cached(
+        self, kind: str, key: str, ttl: float, codec: Codec[T], load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The store's value for `key` (loaded by `load` on a miss); the observer hears hit or miss.
+
+        A caller that joins a load already running (single flight) counts as a hit."""
         loaded = False
 
-        async def load() -> dict[int, GameProgress] | None:
+        async def tracked_load() -> T:
             nonlocal loaded
             loaded = True
-            data = await self._get_json(USER_PROGRESS, {"u": user, "i": ",".join(map(str, chunk))})
-            return _parse(lambda: parse_user_progress(data), USER_PROGRESS)
+            return await load()
 
         try:
-            return await self._store.get_or_load(progress_key(user, chunk), load, ttl, PROGRESS_CODEC)
+            return await self._store.get_or_load(key, tracked_load, ttl, codec)
         finally:
-            if observer is not None:
-                observer.cache("progress", not loaded)
+            if self._observer is not None:
+                self._observer.cache(kind, not loaded)
+
+    async def _fetch(
+        self,
+        endpoint: str,
+        params: dict[str, str],
+        parse: Callable[[object], T],
+        *,
+        not_found_is_answer: bool = False,
+    ) -> T:
+        """One answer from upstream, parsed; a wrong shape becomes RAUnavailable (not retried)."""
+        data = await self._get_json(endpoint, params, not_found_is_answer=not_found_is_answer)
+        try:
+            return parse(data)
+        except ResponseShapeError as exc:
+            reason = str(exc)
+        log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
+        raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -354,8 +394,8 @@ class RAClient:
                 headers={"User-Agent": self._options.user_agent},
             ) as response:
                 status = response.status
-                body = await response.read()
                 retry_after = response.headers.get("Retry-After")
+                body = await _read_capped(response, self._body_limits.get(endpoint, DEFAULT_BODY_LIMIT))
         except (TimeoutError, aiohttp.ServerTimeoutError):
             self._observe_request(endpoint, "timeout")
             return self._log_failure(endpoint, attempt, _Failure("timed out"))
@@ -370,11 +410,18 @@ class RAClient:
         endpoint: str,
         attempt: int,
         status: int,
-        body: bytes,
+        body: bytes | None,
         retry_after: str | None,
         not_found_is_answer: bool,
     ) -> _Answer | _Failure:
+        """What one answer means; `body` is None when it was longer than the endpoint's limit."""
         if 200 <= status < 300 or (status == 404 and not_found_is_answer):
+            if body is None:
+                self._observe_request(endpoint, "too_large")
+                if status == 404:
+                    raise RAUnavailable(f"{endpoint}: HTTP 404 with an answer over the size limit")
+                failure = _Failure(f"HTTP {status} with a body over the size limit")
+                return self._log_failure(endpoint, attempt, failure)
             decoded = _decode_json(body)
             self._observe_request(endpoint, str(status) if decoded is not None else "bad_body")
             if decoded is not None:
@@ -387,7 +434,7 @@ class RAClient:
             log.error("%s: HTTP 401, RetroAchievements refused the API key", endpoint)
             raise RAConfigurationError()
         if status in (414, 422):
-            raise RAInvalidRequest(f"{endpoint}: HTTP {status} {self._server_message(body)}".rstrip())
+            raise RAInvalidRequest(f"{endpoint}: HTTP {status} {self._server_message(body or b'')}".rstrip())
         if status == 429:
             failure = _Failure("HTTP 429", rate_limited=True, retry_after=parse_retry_after(retry_after))
             return self._log_failure(endpoint, attempt, failure)
@@ -418,6 +465,23 @@ class _Answer:
     value: object
 
 
+async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The whole body if it is at most `limit` bytes, else None, having held at most `limit` bytes
+    plus one chunk. A declared Content-Length over the limit is refused before reading anything.
+    The connection of a refused body is closed, never reused with unread bytes on it."""
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        response.close()
+        return None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(_READ_CHUNK):
+        if len(body) + len(chunk) > limit:
+            response.close()
+            return None
+        body += chunk
+    return bytes(body)
+
+
 def _decode_json(body: bytes) -> _Answer | None:
     try:
         return _Answer(json.loads(body.decode("utf-8")))
@@ -425,19 +489,9 @@ def _decode_json(body: bytes) -> _Answer | None:
         return None
 
 
-def _parse(parse: Callable[[], T], endpoint: str) -> T:
-    """Run a parser; an answer of the wrong shape becomes RAUnavailable (no retry)."""
-    try:
-        return parse()
-    except ResponseShapeError as exc:
-        reason = str(exc)
-    log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
-    raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
-
-
 def _check_user(user: str) -> None:
     """Refuse names the server would answer with 422, before spending a request."""
-    if not _USER.fullmatch(user):
+    if not (USERNAME.fullmatch(user) or ULID.fullmatch(user)):
         raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
 
 

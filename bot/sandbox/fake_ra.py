@@ -2,15 +2,17 @@
 
 It answers like the real server (see shared/reference/retroachievements-api.md): the same keys,
 the same `[]` for unknown users and games, the same 401/422/404 bodies, and it can be told to fail
-in the ways the real one does under load (`fail_next`).
+in the ways the real one does under load, or to answer like a hostile one (`fail_next`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +23,23 @@ UNAUTHENTICATED_BODY: dict[str, Any] = {
     "message": "Unauthenticated.",
     "errors": [{"status": "401", "code": "unauthorized", "title": "Unauthenticated."}],
 }
-FAILURE_KINDS = frozenset(
-    {"401", "422", "429", "500", "html", "html200", "truncated", "wrong_types", "slow", "drop", "json"}
+# Hostile answers: the real answer with its content made hostile (see `_HOSTILE_ANSWERS`), or a body
+# too big to hold (see `_stream_body`).
+HOSTILE_KINDS = frozenset(
+    {"masked_link_name", "long_name", "bidi_name", "hostile_strings", "huge_points", "over_full"}
+)
+BODY_KINDS = frozenset({"huge_body", "huge_body_chunked", "endless_body", "huge_declared_stall", "gzip_bomb"})
+FAILURE_KINDS = (
+    frozenset(
+        {"401", "422", "429", "500", "html", "html200", "truncated", "wrong_types", "slow", "drop", "json"}
+    )
+    | HOSTILE_KINDS
+    | BODY_KINDS
 )
 SLOW_SECONDS = 30.0
+HUGE_BODY_BYTES = 50 * 1024 * 1024
+HUGE_NUMBER = 10**300
+_BODY_CHUNK = 64 * 1024
 _USERNAME = re.compile(r"[A-Za-z0-9]{2,20}")
 _ULID = re.compile(r"[0-9A-Z]{26}")
 _HTML_PAGE = (
@@ -370,14 +385,18 @@ class FakeRA:
         if self.delay > 0:
             await asyncio.sleep(self.delay)
         failure = self._take_failure(endpoint)
-        if failure is not None:
+        if failure is not None and failure.kind not in HOSTILE_KINDS:
             return await self._fail(request, failure)
         handler = self._endpoints().get(endpoint)
         if handler is None or not name.endswith(".php"):
             return web.Response(status=404, text="Not Found")
         if not self._authorized(request):
             return web.json_response(UNAUTHENTICATED_BODY, status=401)
-        return handler(request)
+        response = handler(request)
+        if failure is None or not isinstance(response.body, bytes):
+            return response
+        hostile = _HOSTILE_ANSWERS[failure.kind](json.loads(response.body))
+        return web.Response(status=response.status, text=json.dumps(hostile), content_type="application/json")
 
     def _endpoints(self) -> dict[str, Callable[[web.Request], web.Response]]:
         return {
@@ -417,6 +436,8 @@ class FakeRA:
         if kind == "slow":
             await asyncio.sleep(SLOW_SECONDS)
             return web.Response(status=504, text="too slow")
+        if kind in BODY_KINDS:
+            return await _stream_body(request, kind)
         return self._drop(request)
 
     @staticmethod
@@ -552,6 +573,129 @@ class FakeRA:
             "HighestAwardKind": award,
             "HighestAwardDate": "2024-01-01T00:00:00+00:00" if award else None,
         }
+
+
+async def _stream_body(request: web.Request, kind: str) -> web.StreamResponse:
+    """A body too big to hold, written a chunk at a time so the fake itself never holds it:
+
+    - "huge_body": JSON padded with spaces to HUGE_BODY_BYTES, with that Content-Length;
+    - "huge_body_chunked": the same without a Content-Length (chunked);
+    - "endless_body": chunked, never ending;
+    - "huge_declared_stall": a Content-Length of HUGE_BODY_BYTES, then no byte for SLOW_SECONDS;
+    - "gzip_bomb": the huge body gzipped (about 50 KiB on the wire), with `Content-Encoding: gzip`.
+
+    Writing stops when the client hangs up."""
+    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    if kind in ("huge_body", "huge_declared_stall"):
+        response.content_length = HUGE_BODY_BYTES
+    if kind == "gzip_bomb":
+        response.headers["Content-Encoding"] = "gzip"
+        response.content_length = len(gzip_bomb_body())
+    try:
+        await response.prepare(request)
+        if kind == "huge_declared_stall":
+            await asyncio.sleep(SLOW_SECONDS)
+        elif kind == "gzip_bomb":
+            await response.write(gzip_bomb_body())
+        else:
+            await _write_padded(response, endless=kind == "endless_body")
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):
+        pass  # the client hung up, as it should
+    return response
+
+
+_HUGE_HEAD = b'{"1": {"NumPossibleAchievements": 1}}'
+
+
+async def _write_padded(response: web.StreamResponse, *, endless: bool) -> None:
+    padding = b" " * _BODY_CHUNK
+    await response.write(_HUGE_HEAD)
+    written = len(_HUGE_HEAD)
+    while endless or written < HUGE_BODY_BYTES:
+        chunk = padding if endless else padding[: HUGE_BODY_BYTES - written]
+        await response.write(chunk)
+        written += len(chunk)
+
+
+@functools.cache
+def gzip_bomb_body() -> bytes:
+    """The "huge_body" answer gzipped, compressed a chunk at a time."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(_HUGE_HEAD)]
+    padding = b" " * _BODY_CHUNK
+    left = HUGE_BODY_BYTES - len(_HUGE_HEAD)
+    while left > 0:
+        parts.append(compressor.compress(padding[:left]))
+        left -= len(padding[:left])
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def _profile_user(name: str) -> Callable[[Any], Any]:
+    return lambda answer: {**answer, "User": name} if isinstance(answer, dict) else answer
+
+
+def _hostile_strings(answer: Any) -> Any:
+    """Bidirectional and zero-width controls in every text but the identifiers (User, ULID), which
+    have their own hostile kinds; image paths that are not plain paths."""
+    if not isinstance(answer, dict):
+        return answer
+    hostile: dict[str, Any] = {}
+    for key, value in answer.items():
+        if key in ("ImageIcon", "UserPic"):
+            value = "javascript:alert(1)" if key == "ImageIcon" else "http://evil.example/pic.png"
+        elif key not in ("User", "ULID") and isinstance(value, str) and value:
+            value = f"\u202e{value[:1]}\u200b{value[1:]}\u2066\ufeff"
+        hostile[key] = value
+    return hostile
+
+
+def _numbers(change: Callable[[str, int, dict[str, Any]], int]) -> Callable[[Any], Any]:
+    """An answer transform applying `change(name, value, object)` to every whole number of every
+    object in the answer (one level of nesting, as progress answers have)."""
+
+    def transform(answer: Any) -> Any:
+        if not isinstance(answer, dict):
+            return answer
+        if all(isinstance(value, dict) for value in answer.values()):
+            return {key: transform(value) for key, value in answer.items()}
+        return {
+            key: change(key, value, answer)
+            if isinstance(value, int) and not isinstance(value, bool)
+            else value
+            for key, value in answer.items()
+        }
+
+    return transform
+
+
+def _huge_points(name: str, value: int, answer: dict[str, Any]) -> int:
+    earned = name in ("ScoreAchieved", "ScoreAchievedHardcore") or name.startswith("Total")
+    return HUGE_NUMBER if earned else value
+
+
+def _over_full(name: str, value: int, answer: dict[str, Any]) -> int:
+    """More unlocks and points than the game has, and more in hardcore than in all."""
+    possible: int = answer.get("NumPossibleAchievements", 0)
+    score: int = answer.get("PossibleScore", 0)
+    over = {
+        "NumAchieved": possible + 3,
+        "NumAchievedHardcore": possible + 7,
+        "ScoreAchieved": score + 30,
+        "ScoreAchievedHardcore": score + 70,
+    }
+    return over.get(name, value)
+
+
+_HOSTILE_ANSWERS: dict[str, Callable[[Any], Any]] = {
+    "masked_link_name": _profile_user("[x](http://evil.example)"),
+    "long_name": _profile_user("A" * 300),
+    "bidi_name": _profile_user("Max\u202eMilyin"),
+    "hostile_strings": _hostile_strings,
+    "huge_points": _numbers(_huge_points),
+    "over_full": _numbers(_over_full),
+}
 
 
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:

@@ -25,6 +25,12 @@ from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
 SANDBOX_API_KEY = "SandboxKey00000000000000000000ab"
 DEFAULT_MEMBER_ID = 200000000000000001
 DEFAULT_GUILD_ID = 300000000000000001
+# Initial responses after which the member's answer is on screen.
+_SETTLING_RESPONSES = {
+    discord.InteractionResponseType.channel_message.value,
+    discord.InteractionResponseType.message_update.value,
+    discord.InteractionResponseType.autocomplete_result.value,
+}
 
 
 @dataclass
@@ -86,6 +92,20 @@ class Sandbox:
         )
         return await self.discord.send_interaction(payload)
 
+    async def click_custom_id(
+        self,
+        custom_id: str,
+        *,
+        message_id: int | str | None = None,
+        user_id: int = DEFAULT_MEMBER_ID,
+        guild_id: int | None = DEFAULT_GUILD_ID,
+    ) -> FakeInteraction:
+        """Presses a button with any custom_id, on any message: say, one sent before a restart."""
+        payload = self.discord.click_payload(
+            custom_id, message_id=message_id, user_id=user_id, guild_id=guild_id
+        )
+        return await self.discord.send_interaction(payload)
+
 
 def string_options(options: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"name": key, "type": 3, "value": value} for key, value in options.items()]
@@ -104,7 +124,7 @@ async def final_answer(interaction: FakeInteraction, wait_seconds: float = 10.0)
 
     def settled(event: Any) -> bool:
         if event.kind == "callback":
-            return bool(event.body.get("type") in (4, 7, 8))
+            return bool(event.body.get("type") in _SETTLING_RESPONSES)
         if event.kind == "followup":
             return True
         return event.kind == "edit_original" and bool(event.body.get("embeds"))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from bot.errors import RAConfigurationError, RAError, UserNotFound
 from bot.ra.client import RAClient
 from bot.ra.models import GameProgress, UserProfile
-from bot.reports import (
+from bot.reports.models import (
     BoardRow,
     ComparedGame,
     Comparison,
@@ -18,9 +19,19 @@ from bot.reports import (
     ProgressReport,
     rank_key,
 )
-from bot.storage import LinkedAccount
 
 ProgressCallback = Callable[[int, int], None]
+
+
+class BoardMember(Protocol):
+    """A linked member, as storage keeps them (`bot.storage.LinkedAccount`)."""
+
+    @property
+    def discord_user_id(self) -> int: ...
+    @property
+    def ra_ulid(self) -> str: ...
+    @property
+    def ra_name(self) -> str: ...
 
 
 async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence[int]) -> ProgressReport:
@@ -73,7 +84,7 @@ async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Se
 
 async def gather_leaderboard(
     client: RAClient,
-    links: Sequence[LinkedAccount],
+    links: Sequence[BoardMember],
     game_id: int,
     *,
     concurrency: int,
@@ -91,7 +102,7 @@ async def gather_leaderboard(
     unchecked = 0
     rows: list[BoardRow] = []
 
-    async def one(link: LinkedAccount) -> None:
+    async def one(link: BoardMember) -> None:
         nonlocal done, gone, unchecked
         async with limit:
             try:

@@ -1,4 +1,4 @@
-"""What a progress reply is made of: plain data, assembled from the RetroAchievements client's answers."""
+"""What each reply is made of: plain data, assembled by `bot.reports.gather`."""
 
 from __future__ import annotations
 

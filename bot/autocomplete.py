@@ -1,14 +1,15 @@
-"""Autocomplete suggestions for RetroAchievements user names, from linked accounts only (never upstream)."""
+"""Autocomplete of RetroAchievements names from linked accounts only (never upstream), as Discord choices."""
 
 from __future__ import annotations
 
-import re
+from discord.app_commands import Choice
 
+from bot.input import split_list
+from bot.patterns import LIST_SEPARATORS
 from bot.storage import Storage
 
 MAX_CHOICES = 25
 MAX_VALUE = 100
-_LAST_PART = re.compile(r"^(.*[\s,;])?([^\s,;]*)$", re.DOTALL)
 
 
 async def suggest_names(
@@ -34,12 +35,25 @@ async def suggest_name_list(
     storage: Storage, member_id: int, guild_id: int | None, typed: str
 ) -> list[tuple[str, str]]:
     """Completes the last name of a comma- or space-separated list, keeping the names typed before it."""
-    match = _LAST_PART.match(typed)
-    head, last = (match.group(1) or "", match.group(2)) if match else ("", typed)
-    already = {part.lower() for part in re.split(r"[\s,;]+", head) if part}
+    head, last = split_last_item(typed)
+    already = {part.lower() for part in split_list(head)}
     completions = []
     for _, name in await suggest_names(storage, member_id, guild_id, last):
         value = f"{head}{name}"
         if name.lower() not in already and len(value) <= MAX_VALUE:
             completions.append((value, value))
     return completions
+
+
+def split_last_item(typed: str) -> tuple[str, str]:
+    """(everything up to and including the last separator, the item being typed after it)."""
+    separators = list(LIST_SEPARATORS.finditer(typed))
+    if not separators:
+        return "", typed
+    end = separators[-1].end()
+    return typed[:end], typed[end:]
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Choice[str | int | float]]:
+    """Discord choices from (label, value) pairs; labels are cut to Discord's 100 characters."""
+    return [Choice(name=label[:100], value=value) for label, value in pairs]
