@@ -3,7 +3,6 @@ every click, even on buttons no live view owns (from before a restart, timed out
 
 from __future__ import annotations
 
-import copy
 import logging
 from typing import Any
 
@@ -82,18 +81,6 @@ async def test_the_stale_button_handler_is_installed_once() -> None:
 # ---------------------------------------------------------------------------------------------- end to end
 
 
-def component_click(
-    sandbox: Sandbox, message: dict[str, Any], custom_id: str, user_id: int
-) -> dict[str, Any]:
-    """A click on `custom_id` on `message` as a member's Discord sends it, whether or not the bot still
-    shows (or ever showed) that button: built from the fake's payload for a slash command."""
-    payload = sandbox.discord.slash_payload("progress", user_id=user_id)
-    payload["type"] = int(discord.InteractionType.component.value)
-    payload["data"] = {"custom_id": custom_id, "component_type": int(discord.ComponentType.button.value)}
-    payload["message"] = copy.deepcopy(message)
-    return payload
-
-
 async def progress_on(sandbox: Sandbox, games: int) -> dict[str, Any]:
     return await sandbox.ask("progress", user="MaxMilyin", games=",".join(map(str, range(1, games + 1))))
 
@@ -103,10 +90,7 @@ async def test_a_click_from_before_a_restart_is_answered(caplog: pytest.LogCaptu
     async with running_sandbox(env=NO_COOLDOWN) as before:
         message = await progress_on(before, 12)
     async with running_sandbox(env=NO_COOLDOWN) as after:
-        payload = after.discord.component_payload(
-            message, button_id(message, "Next"), user_id=DEFAULT_MEMBER_ID
-        )
-        click = await after.discord.send_interaction(payload)
+        click = await after.click_custom_id(button_id(message, "Next"), message_id=message["id"])
         reply = await click.wait_for(lambda e: e.kind == "callback")
         assert reply.body == EXPIRED_REPLY
         assert [e.kind for e in click.events] == ["callback"]
@@ -122,9 +106,7 @@ async def test_an_unknown_custom_id_on_live_pages_is_answered_and_the_pages_stil
     async with running_sandbox(env=NO_COOLDOWN) as sandbox:
         message = await progress_on(sandbox, 12)
         for clicker in (DEFAULT_MEMBER_ID, OTHER_MEMBER):
-            click = await sandbox.discord.send_interaction(
-                component_click(sandbox, message, custom_id, clicker)
-            )
+            click = await sandbox.click_custom_id(custom_id, message_id=message["id"], user_id=clicker)
             assert (await click.wait_for(lambda e: e.kind == "callback")).body == EXPIRED_REPLY
         turned = await final_answer(await sandbox.click(sandbox.discord.messages[message["id"]], "Next"))
         assert turned["embeds"][0]["footer"]["text"].endswith("Page 2/2")
@@ -155,8 +137,7 @@ async def test_buttons_that_timed_out_are_answered() -> None:
         message = await final_answer(interaction)
         await interaction.wait_for(lambda e: e.kind == "edit_original" and e.body.get("components") == [])
         # A member whose Discord still shows the buttons presses one.
-        payload = component_click(sandbox, message, button_id(message, "Next"), DEFAULT_MEMBER_ID)
-        click = await sandbox.discord.send_interaction(payload)
+        click = await sandbox.click_custom_id(button_id(message, "Next"), message_id=message["id"])
         assert (await click.wait_for(lambda e: e.kind == "callback")).body == EXPIRED_REPLY
 
 
