@@ -148,6 +148,12 @@ def test_leaderboard_of_ten_fits_one_page_and_an_outsider_has_no_place() -> None
     assert first_of_one.fields == []
 
 
+def test_leaderboard_of_a_game_the_catalogue_does_not_name() -> None:
+    rows = (BoardRow(1, "A1", PLAYING),)
+    [page] = render_leaderboard(Leaderboard(7, None, rows, 0, 0), "S", invoker_id=1)
+    assert (page.description or "").startswith("**[Game #7](https://retroachievements.org/game/7)**\n\n")
+
+
 def test_leaderboard_notes_and_nobody_ranked() -> None:
     [page] = render_leaderboard(board(0, accounts_gone=3, unchecked=2), "S", invoker_id=1)
     assert page.description == HEADING + "\n\nNobody could be ranked this time."

@@ -20,6 +20,14 @@ from bot.render.text import (
     strip_controls,
 )
 
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Each test escapes afresh: a cache warmed by an earlier test (or by the process a mutation
+    testing run forks from) would otherwise answer for the code under test."""
+    text._cached_safe_markdown.cache_clear()
+
+
 # One of each kind of invisible control the helpers remove.
 CONTROLS = [
     "\x00", "\x08", "\x0e", "\x1b", "\x7f", "\x84", "\x86", "\x9f", "\xad", "\u061c", "\u180e",
