@@ -26,6 +26,7 @@ from bot.secret import reveal
 from bot.startup import install_gateway_log_filter, wait_for_gateway, wait_for_services
 from bot.storage import GuardedStorage, open_storage
 from bot.tree import BotTree
+from bot.views import install_stale_button_handler
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ class ProgressBot(commands.AutoShardedBot):
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        install_stale_button_handler(self)
         if self.only_sync_commands:
             return
         await sync_commands(self)
