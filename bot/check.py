@@ -71,8 +71,22 @@ async def _check_discord(settings: Settings) -> bool:
         )
     finally:
         await client.close()
-    invite = f"https://discord.com/oauth2/authorize?client_id={app.id}&scope=bot%20applications.commands"
-    return _report(True, "Discord", f"logged in as {client.user}; invite link: {invite}")
+    server, member = install_links(app.id)
+    return _report(
+        True,
+        "Discord",
+        f"logged in as {client.user}; add it to a server: {server} ; "
+        f"or to a member's account (needs User Install, see the README): {member}",
+    )
+
+
+def install_links(application_id: int) -> tuple[str, str]:
+    """Discord's two install links: to a server (the bot joins it), and to a member's own account."""
+    base = f"https://discord.com/oauth2/authorize?client_id={application_id}"
+    return (
+        f"{base}&integration_type=0&scope=bot%20applications.commands",
+        f"{base}&integration_type=1&scope=applications.commands",
+    )
 
 
 async def _check_storage(settings: Settings) -> bool:

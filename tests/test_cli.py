@@ -66,7 +66,12 @@ async def test_check_reports_what_works(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[0] == "ok   RetroAchievements: the API key works (looked up MaxMilyin)"
     assert lines[1].startswith("ok   Discord: logged in as FakeBot")
-    assert "scope=bot%20applications.commands" in lines[1]
+    app = "https://discord.com/oauth2/authorize?client_id=100000000000000001"
+    assert f"add it to a server: {app}&integration_type=0&scope=bot%20applications.commands ;" in lines[1]
+    assert lines[1].endswith(
+        f"or to a member's account (needs User Install, see the README): "
+        f"{app}&integration_type=1&scope=applications.commands"
+    )
     assert lines[2].startswith("ok   Storage: database at ")
     assert err == "", "no voice, intents or login chatter from discord.py"
 
