@@ -98,3 +98,16 @@ async def test_progress_and_link_work_in_a_group_dm(sandbox: Sandbox) -> None:
     stored = await sandbox.bot.storage.get_link(DEFAULT_MEMBER_ID)
     assert stored is not None and stored.ra_name == "MaxMilyin"
     assert await sandbox.bot.storage.guild_links(DEFAULT_GUILD_ID) == []
+
+
+@pytest.mark.parametrize("kind", ["masked_link_name", "long_name", "bidi_name"])
+async def test_link_refuses_a_profile_whose_name_breaks_the_rules(sandbox: Sandbox, kind: str) -> None:
+    """A profile name RetroAchievements itself would never give (a masked link, 300 letters, a bidi
+    control) is a bad answer: nothing is stored, and the member is told to try again."""
+    sandbox.ra.fail_next("API_GetUserProfile", kind, times=10)
+    answer = await final_answer(await sandbox.command("link", {"username": "MaxMilyin"}))
+    assert (answer["content"], answer["flags"] & EPHEMERAL) == (
+        "RetroAchievements is not answering right now. Please try again in a minute.",
+        EPHEMERAL,
+    )
+    assert await sandbox.bot.storage.get_link(DEFAULT_MEMBER_ID) is None
