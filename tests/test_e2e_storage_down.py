@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -18,7 +16,7 @@ import pytest
 from bot.error_handler import STORAGE_DOWN
 from bot.sandbox.fake_discord import FakeInteraction
 from bot.sandbox.harness import DEFAULT_GUILD_ID, Sandbox, final_answer, running_sandbox
-from tests.services import pg_execute, services_unavailable
+from tests.services import fresh_postgres_database
 from tests.tcp_faults import FreezableProxy
 
 EPHEMERAL = 64
@@ -28,15 +26,8 @@ LINKED_MEMBER = 220000000000000001
 
 @pytest.fixture
 async def database_url() -> AsyncIterator[str]:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        services_unavailable("TEST_DATABASE_URL is not set (source .ci/services)")
-    name = f"test_hung_{secrets.token_hex(6)}"
-    await pg_execute(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-    finally:
-        await pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with fresh_postgres_database("test_hung") as url:
+        yield url
 
 
 @pytest.fixture
