@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.engines import open_ra_client
 from bot.error_handler import install_log_filters
 from bot.health import expected_shards, readiness_problems, refresh_gauges
+from bot.i18n.catalogues import load_all as load_translations
+from bot.i18n.commands import CommandTranslator
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
@@ -140,6 +142,8 @@ class ProgressBot(commands.AutoShardedBot):
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        load_translations()
+        await self.tree.set_translator(CommandTranslator())
         install_stale_button_handler(self)
         if self.only_sync_commands:
             return

@@ -51,7 +51,7 @@ async def sync_commands(bot: ProgressBot, *, force: bool = False) -> SyncResult:
     guild = discord.Object(bot.settings.discord_guild_id) if bot.settings.discord_guild_id else None
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)
-    payload = [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=guild)]
+    payload = await _payload(bot, guild)
     scope = f"guild:{guild.id}" if guild else GLOBAL
     digest = _digest(payload)
     registered: int | None = None
@@ -84,6 +84,15 @@ async def _remove_stale_guild_copy(bot: ProgressBot, scope: str) -> int | None:
     await bot.storage.set_meta(_digest_key(bot, previous), "")  # registering there again must happen
     log.info("Removed the slash commands left in server %d (DISCORD_GUILD_ID changed)", old_guild)
     return old_guild
+
+
+async def _payload(bot: ProgressBot, guild: discord.Object | None) -> list[dict[str, Any]]:
+    """What registering sends, translations included, so that a changed translation registers again."""
+    translator = bot.tree.translator
+    commands = bot.tree.get_commands(guild=guild)
+    if translator is None:
+        return [command.to_dict(bot.tree) for command in commands]
+    return [await command.get_translated_payload(bot.tree, translator) for command in commands]
 
 
 def _digest_key(bot: ProgressBot, scope: str) -> str:

@@ -12,6 +12,8 @@ from discord import app_commands
 
 from bot.autocomplete import choices, suggest_name_list, suggest_names
 from bot.errors import InvalidInput
+from bot.i18n.interactions import member_language
+from bot.i18n.language import ENGLISH, Language, Message
 from bot.input import parse_game_ids, parse_username, parse_usernames
 from bot.storage import StorageError
 
@@ -26,18 +28,26 @@ T = TypeVar("T")
 
 
 class RefusedOption(app_commands.AppCommandError):
-    """What the member typed cannot be used; `user_message` names the part and the fix."""
+    """What the member typed cannot be used; `message` names the part and the fix, in any language
+    (`user_message` is the English text)."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(ENGLISH.render(message))
+
+    @property
+    def user_message(self) -> str:
+        return ENGLISH.render(self.message)
+
+    def in_language(self, language: Language) -> str:
+        return language.render(self.message)
 
 
 def _refusing(parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     try:
         return parse(*args, **kwargs)
     except InvalidInput as refused:
-        raise RefusedOption(refused.user_message) from None
+        raise RefusedOption(refused.message) from None
 
 
 async def _in_time(suggestions: Awaitable[list[tuple[str, str]]]) -> Choices:
@@ -64,7 +74,10 @@ class Player(app_commands.Transformer):
         self, interaction: discord.Interaction[Any], value: int | float | str, /
     ) -> Choices:
         storage = _bot(interaction).storage
-        return await _in_time(suggest_names(storage, interaction.user.id, interaction.guild_id, str(value)))
+        language = member_language(interaction)
+        return await _in_time(
+            suggest_names(storage, interaction.user.id, interaction.guild_id, str(value), language)
+        )
 
 
 class PlayerList(app_commands.Transformer):

@@ -15,11 +15,16 @@ import discord
 from discord.ext import commands
 
 from bot.error_handler import is_expired, send_error
+from bot.i18n.interactions import member_language
+from bot.i18n.language import ENGLISH, N_, Language
 
 log = logging.getLogger(__name__)
 
-NOT_YOURS = "Only the member who asked can turn these pages. Run the command yourself to get your own copy."
-EXPIRED_BUTTONS = "These buttons have expired: run the command again."
+NOT_YOURS = N_(
+    "Only the member who asked can turn these pages. Run the command yourself to get your own copy."
+)
+EXPIRED_BUTTONS = N_("These buttons have expired: run the command again.")
+PAGES_FAILED = N_("Those pages could not be turned. Run the command again.")
 PAGE_BUTTON_PREFIX = "rabot:page:"
 MAX_PAGES_WITHOUT_ENDS = 3  # from 4 pages on, First and Last buttons too
 
@@ -54,9 +59,12 @@ def custom_ids(view: discord.ui.View) -> set[str]:
 
 
 class PageView(discord.ui.View):
-    """Shows one page at a time; the buttons go away when the view times out."""
+    """Shows one page at a time; the buttons go away when the view times out. Their labels are in the
+    language of the member who asked (`language`)."""
 
-    def __init__(self, pages: list[discord.Embed], owner_id: int, *, timeout: float) -> None:
+    def __init__(
+        self, pages: list[discord.Embed], owner_id: int, *, timeout: float, language: Language = ENGLISH
+    ) -> None:
         super().__init__(timeout=timeout)
         if len(pages) < 2:
             raise ValueError("a PageView needs at least two pages")
@@ -65,6 +73,11 @@ class PageView(discord.ui.View):
         self.index = 0
         self.origin: discord.Interaction | None = None
         self.message_id: int | None = None
+        self.language = language
+        self.first.label = language.tp("page button", "First")
+        self.previous.label = language.tp("page button", "Previous")
+        self.next.label = language.tp("page button", "Next")
+        self.last.label = language.tp("page button", "Last")
         if len(pages) <= MAX_PAGES_WITHOUT_ENDS:
             self.remove_item(self.first)
             self.remove_item(self.last)
@@ -84,7 +97,7 @@ class PageView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        await interaction.response.send_message(member_language(interaction).t(NOT_YOURS), ephemeral=True)
         return False
 
     @discord.ui.button(
@@ -153,7 +166,7 @@ class PageView(discord.ui.View):
             log.info("A page button's interaction expired before the bot answered it")
             return
         log.error("Page button failed", exc_info=error)
-        await send_error(interaction, "Those pages could not be turned. Run the command again.")
+        await send_error(interaction, member_language(interaction).t(PAGES_FAILED))
 
 
 async def show_pages(
@@ -164,7 +177,8 @@ async def show_pages(
     if len(pages) == 1:
         await interaction.edit_original_response(content=None, embed=pages[0])
         return
-    await PageView(pages, interaction.user.id, timeout=buttons_for).start(interaction)
+    language = member_language(interaction)
+    await PageView(pages, interaction.user.id, timeout=buttons_for, language=language).start(interaction)
 
 
 async def answer_stale_component(interaction: discord.Interaction) -> None:
@@ -176,7 +190,9 @@ async def answer_stale_component(interaction: discord.Interaction) -> None:
         return
     custom_id = (custom_id_of(interaction) or "")[:100]
     try:
-        await interaction.response.send_message(EXPIRED_BUTTONS, ephemeral=True)
+        await interaction.response.send_message(
+            member_language(interaction).t(EXPIRED_BUTTONS), ephemeral=True
+        )
     except discord.InteractionResponded:
         return
     except discord.HTTPException as error:

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.app import ProgressBot
 from bot.cooldown import MemberCooldown
+from bot.i18n.interactions import member_language
 from bot.render.progress import render_progress
 from bot.reports.gather import gather_progress_report
 from bot.transformers import GameList, Player
@@ -39,7 +40,7 @@ class Progress(commands.Cog):
         report = await gather_progress_report(self.bot.ra, user, games)
         if report.profile.ulid:
             self.bot.background.spawn(self.bot.storage.refresh_name(report.profile.ulid, report.profile.user))
-        pages = render_progress(report)
+        pages = render_progress(report, member_language(interaction))
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 
 

@@ -166,7 +166,7 @@ def test_leaderboard_notes_and_nobody_ranked() -> None:
         )
     ]
     [gone] = render_leaderboard(board(1, accounts_gone=1), "S", invoker_id=1)
-    assert [f.value for f in gone.fields] == ["1 linked accounts no longer exist on RetroAchievements."]
+    assert [f.value for f in gone.fields] == ["1 linked account no longer exists on RetroAchievements."]
     [unchecked] = render_leaderboard(board(1, unchecked=4), "S", invoker_id=1)
     assert [f.value for f in unchecked.fields] == [
         "4 members could not be checked just now; try again in a minute."

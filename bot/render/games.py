@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from bot.i18n.language import ENGLISH, Language
 from bot.ra.models import GameInfo, GameProgress, game_url
 from bot.render.bars import bar, percent_floor
 from bot.render.numbers import compact_count
 from bot.render.style import (
+    COMPLETED,
     COMPLETED_ICON,
-    COMPLETED_MARK,
     HARDCORE_SHORT,
+    MASTERED,
     MASTERED_ICON,
-    MASTERED_MARK,
     SOFTCORE_SHORT,
 )
 from bot.render.text import safe_markdown
@@ -20,29 +21,34 @@ CONSOLE_LIMIT = 40
 NAME_LIMIT = 20  # RetroAchievements names are 2-20 letters and digits
 
 
-def game_heading(game_id: int, info: GameInfo | None) -> str:
+def game_heading(game_id: int, info: GameInfo | None, language: Language = ENGLISH) -> str:
     """The game's title (linking to its page) in bold, and its console."""
     if info is None:
-        return f"**[Game #{game_id}]({game_url(game_id)})**"
-    title = safe_markdown(info.title, TITLE_LIMIT) or f"Game #{game_id}"
+        return f"**[{untitled(game_id, language)}]({game_url(game_id)})**"
+    title = safe_markdown(info.title, TITLE_LIMIT) or untitled(game_id, language)
     heading = f"**[{title}]({info.url})**"
     console = safe_markdown(info.console_name, CONSOLE_LIMIT)
     return f"{heading} · {console}" if console else heading
 
 
-def unknown_game(game_id: int) -> str:
-    return f"**Unknown game #{game_id}**\nRetroAchievements has no game with this ID."
+def untitled(game_id: int, language: Language = ENGLISH) -> str:
+    return language.t("Game #{id}", id=str(game_id))
+
+
+def unknown_game(game_id: int, language: Language = ENGLISH) -> str:
+    title = language.t("Unknown game #{id}", id=str(game_id))
+    return f"**{title}**\n" + language.t("RetroAchievements has no game with this ID.")
 
 
 def player_name(name: str) -> str:
     return safe_markdown(name, NAME_LIMIT)
 
 
-def mark(progress: GameProgress) -> str | None:
+def mark(progress: GameProgress, language: Language = ENGLISH) -> str | None:
     if progress.mastered:
-        return MASTERED_MARK
+        return f"{MASTERED_ICON} {language.t(MASTERED)}"
     if progress.completed:
-        return COMPLETED_MARK
+        return f"{COMPLETED_ICON} {language.t(COMPLETED)}"
     return None
 
 
@@ -53,18 +59,18 @@ def crown(progress: GameProgress) -> str:
     return f" {COMPLETED_ICON}" if progress.completed else ""
 
 
-def standing_lines(progress: GameProgress) -> tuple[str, str]:
+def standing_lines(progress: GameProgress, language: Language = ENGLISH) -> tuple[str, str]:
     """Hardcore, then softcore: bar, percentage, unlocks and points, each line short enough for a phone
-    (at most 44 characters as shown, whatever the numbers)."""
+    (at most 44 characters as shown in English, whatever the numbers)."""
     p = progress
     return (
-        _standing(HARDCORE_SHORT, p.achieved_hardcore, p.possible, p.score_hardcore),
-        _standing(SOFTCORE_SHORT, p.achieved, p.possible, p.score),
+        _standing(HARDCORE_SHORT, p.achieved_hardcore, p.possible, p.score_hardcore, language),
+        _standing(SOFTCORE_SHORT, p.achieved, p.possible, p.score, language),
     )
 
 
-def _standing(label: str, done: int, total: int, points: int) -> str:
+def _standing(label: str, done: int, total: int, points: int, language: Language) -> str:
     return (
-        f"`{label} {bar(done, total)}` {percent_floor(done, total)}% · "
-        f"{compact_count(done)}/{compact_count(total)} · {compact_count(points)} pts"
-    )
+        f"`{label} {bar(done, total)}` {language.percent(percent_floor(done, total))} · "
+        f"{compact_count(done, language)}/{compact_count(total, language)} · "
+    ) + language.tn("{n} pt", "{n} pts", points, n=compact_count(points, language))

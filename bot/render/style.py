@@ -1,15 +1,24 @@
-"""The look every reply shares: colour, footer, the marks for mastered and completed, the HC/SC legend."""
+"""The look every reply shares: colour, footer, the marks for mastered and completed, the HC/SC legend.
+
+The texts are message ids (English); rendering shows them in the reader's language.
+"""
 
 from __future__ import annotations
 
+from bot.i18n.language import N_
+
 EMBED_COLOUR = 0xCC9900
-FOOTER = "Data from RetroAchievements.org"
+FOOTER = N_("Data from RetroAchievements.org")
 
 MASTERED_ICON = "👑"
 COMPLETED_ICON = "✅"
-MASTERED_MARK = f"{MASTERED_ICON} Mastered"
-COMPLETED_MARK = f"{COMPLETED_ICON} Completed"
+MASTERED = N_("Mastered")
+COMPLETED = N_("Completed")
+MASTERED_MARK = f"{MASTERED_ICON} {MASTERED}"
+COMPLETED_MARK = f"{COMPLETED_ICON} {COMPLETED}"
 
 HARDCORE_SHORT = "HC"
 SOFTCORE_SHORT = "SC"
-LEGEND = f"{HARDCORE_SHORT} = hardcore, {SOFTCORE_SHORT} = softcore"
+LEGEND = N_("HC = hardcore, SC = softcore")
+SOFTCORE = N_("Softcore")
+HARDCORE = N_("Hardcore")
