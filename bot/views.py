@@ -100,14 +100,11 @@ class PageView(discord.ui.View):
         await interaction.response.send_message(member_language(interaction).t(NOT_YOURS), ephemeral=True)
         return False
 
-    @discord.ui.button(
-        label="First", emoji="⏮️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}first"
-    )
+    @discord.ui.button(emoji="⏮️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}first")
     async def first(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
         await self._show(interaction, 0)
 
     @discord.ui.button(
-        label="Previous",
         emoji="◀️",
         style=discord.ButtonStyle.secondary,
         custom_id=f"{PAGE_BUTTON_PREFIX}previous",
@@ -124,15 +121,11 @@ class PageView(discord.ui.View):
     async def position(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
         await interaction.response.defer()
 
-    @discord.ui.button(
-        label="Next", emoji="▶️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}next"
-    )
+    @discord.ui.button(emoji="▶️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}next")
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
         await self._show(interaction, self.index + 1)
 
-    @discord.ui.button(
-        label="Last", emoji="⏭️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}last"
-    )
+    @discord.ui.button(emoji="⏭️", style=discord.ButtonStyle.secondary, custom_id=f"{PAGE_BUTTON_PREFIX}last")
     async def last(self, interaction: discord.Interaction, _: discord.ui.Button[PageView]) -> None:
         await self._show(interaction, len(self.pages) - 1)
 

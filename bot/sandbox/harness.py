@@ -48,15 +48,20 @@ class Sandbox:
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
         member_name: str = "member",
+        locale: str = "en-US",
+        guild_locale: str = "en-US",
         **more_options: str,
     ) -> FakeInteraction:
-        """Sends a slash command whose options are all strings, as a member would type it."""
+        """Sends a slash command whose options are all strings, as a member would type it; `locale` is the
+        member's Discord language, `guild_locale` the server's."""
         payload = self.discord.slash_payload(
             name,
             string_options({**(options or {}), **more_options}),
             user_id=user_id,
             username=member_name,
             guild_id=guild_id,
+            locale=locale,
+            guild_locale=guild_locale,
         )
         return await self.discord.send_interaction(payload)
 
@@ -72,10 +77,11 @@ class Sandbox:
         *,
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
+        locale: str = "en-US",
         **options: str,
     ) -> list[dict[str, Any]]:
         payload = self.discord.autocomplete_payload(
-            name, string_options(options), focused=focused, user_id=user_id, guild_id=guild_id
+            name, string_options(options), focused=focused, user_id=user_id, guild_id=guild_id, locale=locale
         )
         interaction = await self.discord.send_interaction(payload)
         event = await interaction.wait_for(lambda e: e.kind == "callback")
@@ -83,12 +89,12 @@ class Sandbox:
         return choices
 
     async def click(
-        self, message: dict[str, Any], label: str, *, user_id: int = DEFAULT_MEMBER_ID
+        self, message: dict[str, Any], label: str, *, user_id: int = DEFAULT_MEMBER_ID, locale: str = "en-US"
     ) -> FakeInteraction:
         """Presses the button with this label on a message the fake holds."""
         custom_id = button_id(message, label)
         payload = self.discord.component_payload(
-            self.discord.messages[message["id"]], custom_id, user_id=user_id
+            self.discord.messages[message["id"]], custom_id, user_id=user_id, locale=locale
         )
         return await self.discord.send_interaction(payload)
 
@@ -99,10 +105,11 @@ class Sandbox:
         message_id: int | str | None = None,
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """Presses a button with any custom_id, on any message: say, one sent before a restart."""
         payload = self.discord.click_payload(
-            custom_id, message_id=message_id, user_id=user_id, guild_id=guild_id
+            custom_id, message_id=message_id, user_id=user_id, guild_id=guild_id, locale=locale
         )
         return await self.discord.send_interaction(payload)
 
