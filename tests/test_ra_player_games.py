@@ -16,6 +16,7 @@ from bot.ra.client import RAClient
 from bot.ra.models import GameInfo, GameProgress
 from bot.ra.player_games import AwardKind, CompletionPage, RecentGame
 from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore
+from bot.reports.player_games import MAX_COMPLETION_PAGES, beaten_games
 from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
 from tests.test_ra_client import KEY, fast_options
 from tests.test_ra_redis import redis_namespace
@@ -212,6 +213,63 @@ def redis_client(fake: FakeRA, redis: Redis, namespace: str) -> RAClient:
     options = fast_options(fake.base_url)
     limiter = RedisRateLimiter(redis, f"{namespace}ratelimit", options.requests_per_second, options.burst)
     return RAClient(options, store=RedisResponseStore(redis, namespace=namespace), limiter=limiter)
+
+
+# -- beaten marks, a page at a time -------------------------------------------------------------------
+
+
+def played(game_ids: range | list[int]) -> dict[int, GameProgress]:
+    return {game_id: GameProgress(game_id, 10, 100, 3, 30, 3, 30) for game_id in game_ids}
+
+
+@pytest.mark.parametrize(
+    ("beaten_at", "asked", "pages"),
+    [
+        (2, [2, 3], 1),  # both on the first page
+        (700, [700], 2),
+        (1100, [1100, 5], 3),
+        (None, [1150], 3),  # not beaten: every page up to the one that lists it
+    ],
+)
+async def test_completion_is_read_only_as_far_as_the_games_asked(
+    beaten_at: int | None, asked: list[int], pages: int
+) -> None:
+    async with serving(many_games(1200, beaten_at=beaten_at)) as (fake, client):
+        marks = await beaten_games(client, "Many", played(asked))
+    assert marks == ({beaten_at: AwardKind.BEATEN_HARDCORE} if beaten_at else {})
+    assert [r.params["o"] for r in fake.requests] == [str(500 * n) for n in range(pages)]
+
+
+async def test_no_request_when_no_game_could_be_beaten(fake: FakeRA, make_client: MakeClient) -> None:
+    progress = {
+        1: GameProgress(1, 23, 251, 23, 251, 23, 251),  # mastered
+        4: GameProgress(4, 5, 50, 3, 30, 0, 0),  # 5 achievements: never listed
+        8: GameProgress(8, 12, 150, 0, 0, 0, 0),  # never played
+    }
+    assert await beaten_games(make_client(), "MaxMilyin", progress) == {}
+    assert fake.requests == []
+
+
+async def test_a_first_page_fetched_beforehand_is_used(fake: FakeRA, make_client: MakeClient) -> None:
+    client = make_client()
+    first = await client.get_user_completion_page("MaxMilyin")
+    marks = await beaten_games(client, "MaxMilyin", played([2, 5, 7]), first)
+    assert marks == {2: AwardKind.BEATEN_HARDCORE}
+    assert fake.count() == 1
+
+
+async def test_reading_stops_after_the_most_pages_whatever_the_total() -> None:
+    async with serving(many_games(5600, beaten_at=5550)) as (fake, client):
+        assert await beaten_games(client, "Many", played([5550])) == {}
+    assert fake.count(COMPLETION) == MAX_COMPLETION_PAGES
+
+
+async def test_a_beaten_award_on_a_game_completed_since_gives_no_mark() -> None:
+    data = many_games(3)
+    data.users["many"].awards = {2: "beaten-softcore", 3: "beaten-softcore"}
+    progress = {**played([2]), 3: GameProgress(3, 10, 100, 10, 100, 3, 30)}  # 3: all 10 unlocked now
+    async with serving(data) as (_, client):
+        assert await beaten_games(client, "Many", progress) == {2: AwardKind.BEATEN_SOFTCORE}
 
 
 # -- the fake, as the reference says ------------------------------------------------------------------

@@ -91,6 +91,7 @@ def test_summary_and_pages() -> None:
     assert [(f["name"], f["value"]) for f in first["fields"]] == [
         ("Mastered", "12 of 23"),
         ("Completed", "23 of 23"),
+        ("Beaten", "0 of 23"),
         ("Points", "2,300 of 2,300\n(hardcore 1,150)"),
     ]
     assert first["author"] == {

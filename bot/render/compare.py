@@ -30,7 +30,8 @@ def compared_game_block(game: ComparedGame) -> str:
 
 
 def player_line(place: int, result: PlayerResult) -> str:
-    return f"{place}. **{result.name}**{crown(result.progress)} · {compact_standing(result.progress)}"
+    standing = compact_standing(result.progress)
+    return f"{place}. **{result.name}**{crown(result.progress, result.beaten)} · {standing}"
 
 
 def _page_embed(

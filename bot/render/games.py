@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.ra.models import GameInfo, GameProgress, game_url
+from bot.ra.player_games import AwardKind
 from bot.render.bars import bar, percent_floor
 from bot.render.text import safe_markdown
 
 MASTERED_MARK = "👑 Mastered"
 COMPLETED_MARK = "✅ Completed"
+BEATEN_MARKS = {AwardKind.BEATEN_HARDCORE: "🏁 Beaten", AwardKind.BEATEN_SOFTCORE: "🏁 Beaten (softcore)"}
+BEATEN_CROWNS = {AwardKind.BEATEN_HARDCORE: " 🏁", AwardKind.BEATEN_SOFTCORE: " 🏁 SC"}
 TITLE_LIMIT = 100
 CONSOLE_LIMIT = 40
 
@@ -27,16 +30,18 @@ def unknown_game(game_id: int) -> str:
     return f"**Unknown game #{game_id}**\nRetroAchievements has no game with this ID."
 
 
-def mark(progress: GameProgress) -> str | None:
+def mark(progress: GameProgress, beaten: AwardKind | None = None) -> str | None:
     if progress.mastered:
         return MASTERED_MARK
     if progress.completed:
         return COMPLETED_MARK
-    return None
+    return BEATEN_MARKS.get(beaten) if beaten is not None else None
 
 
-def crown(progress: GameProgress) -> str:
-    """A short mark after a player's name: 👑 mastered, ✅ completed."""
+def crown(progress: GameProgress, beaten: AwardKind | None = None) -> str:
+    """A short mark after a player's name: 👑 mastered, ✅ completed, 🏁 beaten (SC: in softcore)."""
+    if beaten is not None and not progress.completed:
+        return BEATEN_CROWNS.get(beaten, "")
     return " 👑" if progress.mastered else " ✅" if progress.completed else ""
 
 

@@ -29,7 +29,7 @@ def game_block(entry: GameEntry) -> str:
     heading = game_heading(entry.game_id, entry.info)
     if not progress.has_achievements:
         return f"{heading}\nNo achievements yet."
-    standing = mark(progress)
+    standing = mark(progress, entry.beaten)
     if standing:
         heading = f"{heading} · **{standing}**"
     return "\n".join((heading, *progress_lines(progress)))
@@ -59,6 +59,7 @@ def summary_fields(summary: Summary) -> list[tuple[str, str]]:
     return [
         ("Mastered", f"{summary.mastered} of {summary.games}"),
         ("Completed", f"{summary.completed} of {summary.games}"),
+        ("Beaten", f"{summary.beaten} of {summary.games}"),
         (
             "Points",
             f"{summary.score:,} of {summary.possible_score:,}\n(hardcore {summary.score_hardcore:,})",
@@ -70,8 +71,9 @@ def _page_embed(
     report: ProgressReport, blocks: list[str], summary: Summary, number: int, total: int
 ) -> discord.Embed:
     games = len(report.entries)
+    heading = "Recently played:" if report.recently_played else "Progress on"
     embed = discord.Embed(
-        title=f"Progress on {games} game{'s' if games != 1 else ''}",
+        title=f"{heading} {games} game{'s' if games != 1 else ''}",
         description=BLOCK_SEPARATOR.join(blocks),
         colour=EMBED_COLOUR,
     )
