@@ -3,11 +3,17 @@ recently played suggestions, through the real bot against the fake Discord and R
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from bot.background import BackgroundWrites
+from bot.ra.client import RAClient
+from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore
+from bot.recently_played import recently_played_choices
 from bot.sandbox.fake_discord import FakeInteraction
 from bot.sandbox.fake_ra import Dataset, demo_dataset, fake_ulid
 from bot.sandbox.harness import (
@@ -18,6 +24,8 @@ from bot.sandbox.harness import (
     final_answer,
     running_sandbox,
 )
+from tests.test_ra_client import fast_options
+from tests.test_ra_redis import redis_namespace
 
 OTHER_MEMBER = 200000000000000077
 NO_COOLDOWN = {"PROGRESS_COOLDOWN_SECONDS": "0"}
@@ -325,3 +333,96 @@ async def test_a_failing_completion_request_is_a_clear_private_answer() -> None:
         answer = await sandbox.ask("progress", user="Ada", games="2")
     assert answer["flags"] & EPHEMERAL
     assert answer["content"] == "RetroAchievements is not answering right now. Please try again in a minute."
+
+
+# -- recently played suggestions ----------------------------------------------------------------------
+
+
+async def suggest(
+    sandbox: Sandbox, typed_user: str | None, typed: str, member: int = DEFAULT_MEMBER_ID
+) -> Any:
+    bot = sandbox.bot
+    return await recently_played_choices(
+        bot.ra, bot.storage, member, typed_user, typed, spawn=bot.background.spawn
+    )
+
+
+ADA_CHOICES = [
+    ("Sonic the Hedgehog 2 · Genesis/Mega Drive", "2"),
+    ("Ocean Odyssey · SNES/Super Famicom", "12"),
+    ("Homebrew Test Cart · Genesis/Mega Drive", "4"),
+    ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
+]
+
+
+async def test_suggestions_come_from_cache_and_a_missing_list_is_fetched_for_the_next_keystroke(
+    sandbox: Sandbox,
+) -> None:
+    await link(sandbox, "Ada")
+    first = await asyncio.gather(*(suggest(sandbox, None, "") for _ in range(5)))
+    assert first == [[]] * 5  # nothing cached: nobody waits, one fetch starts
+    await sandbox.bot.background.settle_all()
+    assert [r.params for r in sandbox.ra.requests] == [{"y": SANDBOX_API_KEY, "u": ADA_ULID, "c": "10"}]
+    assert await suggest(sandbox, None, "") == ADA_CHOICES
+    assert await suggest(sandbox, "", "SONIC") == [ADA_CHOICES[0], ADA_CHOICES[3]]
+    assert await suggest(sandbox, None, "hedgehog 2") == [ADA_CHOICES[0]]
+    assert await suggest(sandbox, None, "oce ody") == [ADA_CHOICES[1]]
+    assert await suggest(sandbox, None, "1") == [ADA_CHOICES[1], ADA_CHOICES[3]]  # IDs 12 and 1
+    assert await suggest(sandbox, None, "zelda") == []
+    assert len(sandbox.ra.requests) == 1
+
+
+async def test_suggestions_follow_the_user_typed_before_the_linked_account(sandbox: Sandbox) -> None:
+    await link(sandbox, "Ada")
+    assert await suggest(sandbox, "https://retroachievements.org/user/Scott", "") == []
+    await sandbox.bot.background.settle_all()
+    scott = await suggest(sandbox, "scott", "")
+    assert scott[:2] == [
+        ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
+        ("Sonic the Hedgehog 2 · Genesis/Mega Drive", "2"),
+    ]
+    assert await suggest(sandbox, "not a name!", "") == []  # falls back to the linked account: not cached
+    await sandbox.bot.background.settle_all()
+    assert [r.params["u"] for r in sandbox.ra.requests] == ["Scott", ADA_ULID]
+
+
+async def test_progress_with_no_games_fills_the_cache_suggestions_read(sandbox: Sandbox) -> None:
+    await sandbox.ask("progress", user="Ada")
+    assert await suggest(sandbox, "Ada", "") == ADA_CHOICES
+    assert sandbox.ra.count(RECENT) == 1
+
+
+async def test_no_player_no_suggestions_and_no_request(sandbox: Sandbox) -> None:
+    assert await suggest(sandbox, None, "sonic", member=OTHER_MEMBER) == []
+    await sandbox.bot.background.settle_all()
+    assert sandbox.ra.requests == []
+
+
+async def test_a_failed_fetch_is_logged_quietly_and_tried_again(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.recently_played")
+    sandbox.ra.fail_next(RECENT, "401")
+    assert await suggest(sandbox, "Ada", "") == []
+    await sandbox.bot.background.settle_all()
+    assert "Recently played games for suggestions" in caplog.text
+    assert await suggest(sandbox, "Ada", "") == []
+    await sandbox.bot.background.settle_all()
+    assert await suggest(sandbox, "Ada", "") == ADA_CHOICES
+    assert sandbox.ra.count(RECENT) == 2
+    assert SANDBOX_API_KEY not in caplog.text
+
+
+async def test_with_a_redis_cache_the_lists_fetched_here_are_remembered(sandbox: Sandbox) -> None:
+    async with redis_namespace() as (redis, namespace):
+        options = fast_options(sandbox.ra.base_url, key=SANDBOX_API_KEY)
+        limiter = RedisRateLimiter(redis, f"{namespace}ratelimit", options.requests_per_second, options.burst)
+        store = RedisResponseStore(redis, namespace=namespace)
+        background = BackgroundWrites()
+        async with RAClient(options, store=store, limiter=limiter) as client:
+            ask = recently_played_choices(client, sandbox.bot.storage, 1, "Ada", "", spawn=background.spawn)
+            assert await ask == []
+            await background.settle_all()
+            again = recently_played_choices(client, sandbox.bot.storage, 1, "Ada", "", spawn=background.spawn)
+            assert await again == ADA_CHOICES
+    assert sandbox.ra.count(RECENT) == 1
