@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import pytest
 
 from bot.background import BackgroundWrites
+from bot.errors import RAConfigurationError
 from bot.ra.client import RAClient
 from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore
 from bot.recently_played import recently_played_choices
@@ -75,7 +76,8 @@ def author(name: str) -> dict[str, str]:
 
 def player_games_dataset() -> Dataset:
     """The demo, plus Ada (played 2, 12, 4, then 1 long ago; beat 2 in hardcore and 12 in softcore),
-    Champion (only mastered games: nothing could be beaten) and Newcomer (no game yet)."""
+    Champion (only mastered games: nothing could be beaten), Newcomer (no game yet) and Tinkerer (last
+    played a game the site names no console for)."""
     data = demo_dataset()
     data.add_user(
         "Ada",
@@ -85,6 +87,8 @@ def player_games_dataset() -> Dataset:
     )
     data.add_user("Champion", {1: (23, 251, 23, 251), 9: (60, 750, 60, 750)})
     data.add_user("Newcomer", {})
+    data.add_game(13, "Prototype Cart", "", 8, 80)
+    data.add_user("Tinkerer", {13: (1, 10, 0, 0), 1: (1, 10, 1, 10)})
     return data
 
 
@@ -339,11 +343,11 @@ async def test_a_failing_completion_request_is_a_clear_private_answer() -> None:
 
 
 async def suggest(
-    sandbox: Sandbox, typed_user: str | None, typed: str, member: int = DEFAULT_MEMBER_ID
+    sandbox: Sandbox, typed_user: str | None, typed: str, member: int = DEFAULT_MEMBER_ID, limit: int = 25
 ) -> Any:
     bot = sandbox.bot
     return await recently_played_choices(
-        bot.ra, bot.storage, member, typed_user, typed, spawn=bot.background.spawn
+        bot.ra, bot.storage, member, typed_user, typed, spawn=bot.background.spawn, limit=limit
     )
 
 
@@ -359,9 +363,20 @@ async def test_suggestions_come_from_cache_and_a_missing_list_is_fetched_for_the
     sandbox: Sandbox,
 ) -> None:
     await link(sandbox, "Ada")
-    first = await asyncio.gather(*(suggest(sandbox, None, "") for _ in range(5)))
-    assert first == [[]] * 5  # nothing cached: nobody waits, one fetch starts
-    await sandbox.bot.background.settle_all()
+    bot = sandbox.bot
+    fetches: list[object] = []
+
+    def spawn(fetch: Coroutine[Any, Any, None]) -> None:
+        fetches.append(fetch)
+        bot.background.spawn(fetch)
+
+    def keystroke() -> Coroutine[Any, Any, list[tuple[str, str]]]:
+        return recently_played_choices(bot.ra, bot.storage, DEFAULT_MEMBER_ID, None, "", spawn=spawn)
+
+    keystrokes = [keystroke() for _ in range(5)]
+    assert await asyncio.gather(*keystrokes) == [[]] * 5  # nothing cached: nobody waits
+    assert len(fetches) == 1  # one fetch, whatever the number of keystrokes
+    await bot.background.settle_all()
     assert [r.params for r in sandbox.ra.requests] == [{"y": SANDBOX_API_KEY, "u": ADA_ULID, "c": "10"}]
     assert await suggest(sandbox, None, "") == ADA_CHOICES
     assert await suggest(sandbox, "", "SONIC") == [ADA_CHOICES[0], ADA_CHOICES[3]]
@@ -369,7 +384,17 @@ async def test_suggestions_come_from_cache_and_a_missing_list_is_fetched_for_the
     assert await suggest(sandbox, None, "oce ody") == [ADA_CHOICES[1]]
     assert await suggest(sandbox, None, "1") == [ADA_CHOICES[1], ADA_CHOICES[3]]  # IDs 12 and 1
     assert await suggest(sandbox, None, "zelda") == []
+    assert await suggest(sandbox, None, "", limit=2) == ADA_CHOICES[:2]
+    assert await suggest(sandbox, None, "", limit=0) == []
     assert len(sandbox.ra.requests) == 1
+
+
+async def test_a_game_without_a_console_is_labelled_by_its_title(sandbox: Sandbox) -> None:
+    await sandbox.ask("progress", user="Tinkerer")
+    assert await suggest(sandbox, "Tinkerer", "") == [
+        ("Prototype Cart", "13"),
+        ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
+    ]
 
 
 async def test_suggestions_follow_the_user_typed_before_the_linked_account(sandbox: Sandbox) -> None:
@@ -405,7 +430,9 @@ async def test_a_failed_fetch_is_logged_quietly_and_tried_again(
     sandbox.ra.fail_next(RECENT, "401")
     assert await suggest(sandbox, "Ada", "") == []
     await sandbox.bot.background.settle_all()
-    assert "Recently played games for suggestions" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.recently_played"] == [
+        f"Recently played games for suggestions: {RAConfigurationError().user_message}"
+    ]
     assert await suggest(sandbox, "Ada", "") == []
     await sandbox.bot.background.settle_all()
     assert await suggest(sandbox, "Ada", "") == ADA_CHOICES

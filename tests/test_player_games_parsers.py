@@ -116,31 +116,35 @@ def test_missing_console_and_icon_are_empty() -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        {"success": False},
-        None,
-        "[]",
-        [7],
-        [[SIMPSONS]],
-        [row(GameID=0)],
-        [row(GameID=-4)],
-        [row(GameID=True)],
-        [row(GameID=None)],
-        [row(GameID="x")],
-        [row(Title=None)],
-        [row(Title=5)],
-        [row(ConsoleName=3)],
-        [row(ImageIcon=["/a.png"])],
-        [row(NumAchieved=None)],
-        [{key: value for key, value in SIMPSONS.items() if key != "ScoreAchievedHardcore"}],
-        [row(PossibleScore=-1)],
-        [row(NumAchievedHardcore="lots")],
+        ({"success": False}, "recently played games is not a list"),
+        (None, "recently played games is not a list"),
+        ("[]", "recently played games is not a list"),
+        ([7], "a recently played game is not an object"),
+        ([[SIMPSONS]], "a recently played game is not an object"),
+        ([row(GameID=0)], "GameID is not a game ID"),
+        ([row(GameID=-4)], "GameID is negative"),
+        ([row(GameID=True)], "GameID is a boolean"),
+        ([row(GameID=None)], "GameID is not a whole number"),
+        ([row(GameID="x")], "GameID is not a whole number"),
+        ([row(Title=None)], "Title is not a string"),
+        ([row(Title=5)], "Title is not a string"),
+        ([row(ConsoleName=3)], "ConsoleName is not a string"),
+        ([row(ImageIcon=["/a.png"])], "ImageIcon is not a string"),
+        ([row(NumAchieved=None)], "NumAchieved of game 19010 is not a whole number"),
+        (
+            [{key: value for key, value in SIMPSONS.items() if key != "ScoreAchievedHardcore"}],
+            "ScoreAchievedHardcore of game 19010 is not a whole number",
+        ),
+        ([row(PossibleScore=-1)], "PossibleScore of game 19010 is negative"),
+        ([row(NumAchievedHardcore="lots")], "NumAchievedHardcore of game 19010 is not a whole number"),
     ],
 )
-def test_wrong_recently_played_shapes_raise_response_shape_error(data: object) -> None:
-    with pytest.raises(ResponseShapeError):
+def test_wrong_recently_played_shapes_are_refused_with_the_reason(data: object, reason: str) -> None:
+    with pytest.raises(ResponseShapeError) as refused:
         parse_recently_played(data)
+    assert str(refused.value) == reason
 
 
 # -- API_GetUserCompletionProgress --------------------------------------------------------------------
@@ -192,24 +196,28 @@ def test_a_game_listed_twice_counts_as_two_rows() -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        [],
-        None,
-        {"Count": 0, "Total": 0},
-        {"Results": {"1": COMPLETION_ROW}},
-        completion(COMPLETION_ROW, total=-1),
-        completion(COMPLETION_ROW, total="many"),
-        {"Results": [5]},
-        {"Results": [{**COMPLETION_ROW, "GameID": 0}]},
-        {"Results": [{**COMPLETION_ROW, "GameID": None}]},
-        {"Results": [{**COMPLETION_ROW, "HighestAwardKind": 3}]},
-        {"Results": [{**COMPLETION_ROW, "HighestAwardKind": ["mastered"]}]},
+        ([], "completion progress is not an object"),
+        (None, "completion progress is not an object"),
+        ({"Count": 0, "Total": 0}, "Results is not a list"),
+        ({"Results": {"1": COMPLETION_ROW}}, "Results is not a list"),
+        (completion(COMPLETION_ROW, total=-1), "Total is negative"),
+        (completion(COMPLETION_ROW, total="many"), "Total is not a whole number"),
+        ({"Results": [5]}, "a completion progress row is not an object"),
+        ({"Results": [{**COMPLETION_ROW, "GameID": 0}]}, "GameID is not a game ID"),
+        ({"Results": [{**COMPLETION_ROW, "GameID": None}]}, "GameID is not a whole number"),
+        ({"Results": [{**COMPLETION_ROW, "HighestAwardKind": 3}]}, "HighestAwardKind is not a string"),
+        (
+            {"Results": [{**COMPLETION_ROW, "HighestAwardKind": ["mastered"]}]},
+            "HighestAwardKind is not a string",
+        ),
     ],
 )
-def test_wrong_completion_shapes_raise_response_shape_error(data: object) -> None:
-    with pytest.raises(ResponseShapeError):
+def test_wrong_completion_shapes_are_refused_with_the_reason(data: object, reason: str) -> None:
+    with pytest.raises(ResponseShapeError) as refused:
         parse_completion_page(0, data)
+    assert str(refused.value) == reason
 
 
 @pytest.mark.parametrize(

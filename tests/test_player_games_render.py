@@ -49,6 +49,11 @@ def test_marks_and_crowns(
     assert crown(progress, beaten) == expected_crown
 
 
+def test_a_beaten_game_without_details_is_named_by_its_id() -> None:
+    heading = game_block(GameEntry(7, None, HALFWAY, HARDCORE)).splitlines()[0]
+    assert heading == "**[Game #7](https://retroachievements.org/game/7)** · **🏁 Beaten**"
+
+
 def test_a_comparison_line_carries_the_beaten_crown() -> None:
     line = player_line(2, PlayerResult("Scott", HALFWAY, SOFTCORE))
     assert line == "2. **Scott** 🏁 SC · `HC ███░░░░░░░` 34% · `SC █████░░░░░` 57% · 210 pts"

@@ -16,7 +16,8 @@ from bot.ra.client import RAClient
 from bot.ra.models import GameInfo, GameProgress
 from bot.ra.player_games import AwardKind, CompletionPage, RecentGame
 from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore
-from bot.reports.player_games import MAX_COMPLETION_PAGES, beaten_games
+from bot.reports import GameEntry
+from bot.reports.player_games import MAX_COMPLETION_PAGES, beaten_games, gather_recent_report
 from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
 from tests.test_ra_client import KEY, fast_options
 from tests.test_ra_redis import redis_namespace
@@ -91,7 +92,7 @@ def many_games(count: int, *, beaten_at: int | None = None) -> Dataset:
 
 
 async def test_recently_played_most_recent_first_with_progress(fake: FakeRA, make_client: MakeClient) -> None:
-    games = await make_client().get_user_recently_played("MaxMilyin")
+    games = await make_client().get_user_recently_played("MaxMilyin", 10)
     assert games == MAX_RECENT
     assert [r.params for r in fake.requests] == [{"y": KEY, "u": "MaxMilyin", "c": "10"}]
 
@@ -106,10 +107,13 @@ async def test_recently_played_count_is_kept_within_1_to_50(fake: FakeRA, make_c
     assert await client.get_user_recently_played("MaxMilyin", 0) == MAX_RECENT[:1]
     assert await client.get_user_recently_played("MaxMilyin", 80) == MAX_RECENT
     assert [r.params["c"] for r in fake.requests] == ["1", "50"]
+    assert client.peek_user_recently_played("MaxMilyin", -3) == MAX_RECENT[:1]
+    assert client.peek_user_recently_played("MaxMilyin", 51) == MAX_RECENT
+    assert client.peek_user_recently_played("MaxMilyin", 2) is None
 
 
 async def test_an_unknown_player_has_played_nothing(fake: FakeRA, make_client: MakeClient) -> None:
-    assert await make_client().get_user_recently_played("NoSuchPlayer") == ()
+    assert await make_client().get_user_recently_played("NoSuchPlayer", 10) == ()
     assert fake.count(RECENT) == 1
 
 
@@ -117,10 +121,10 @@ async def test_recently_played_is_cached_and_can_be_peeked_without_io(
     fake: FakeRA, make_client: MakeClient
 ) -> None:
     client = make_client()
-    assert client.peek_user_recently_played("MaxMilyin") is None
-    first = await client.get_user_recently_played("MaxMilyin")
-    assert await client.get_user_recently_played("maxmilyin") == first
-    assert client.peek_user_recently_played("MAXMILYIN") == first
+    assert client.peek_user_recently_played("MaxMilyin", 10) is None
+    first = await client.get_user_recently_played("MaxMilyin", 10)
+    assert await client.get_user_recently_played("maxmilyin", 10) == first
+    assert client.peek_user_recently_played("MAXMILYIN", 10) == first
     assert client.peek_user_recently_played("MaxMilyin", 5) is None  # another question
     assert fake.count() == 1
     assert client.stats.cache_hits == 2  # the second call and the peek
@@ -128,16 +132,16 @@ async def test_recently_played_is_cached_and_can_be_peeked_without_io(
 
 async def test_recently_played_expires_like_progress(fake: FakeRA, make_client: MakeClient) -> None:
     client = make_client(cache_progress_seconds=0)
-    await client.get_user_recently_played("MaxMilyin")
-    await client.get_user_recently_played("MaxMilyin")
+    await client.get_user_recently_played("MaxMilyin", 10)
+    await client.get_user_recently_played("MaxMilyin", 10)
     assert fake.count(RECENT) == 2
-    assert client.peek_user_recently_played("MaxMilyin") is None
+    assert client.peek_user_recently_played("MaxMilyin", 10) is None
 
 
 async def test_a_bad_name_is_refused_before_any_request(fake: FakeRA, make_client: MakeClient) -> None:
     client = make_client()
     with pytest.raises(RAInvalidRequest):
-        await client.get_user_recently_played("bad name")
+        await client.get_user_recently_played("bad name", 10)
     with pytest.raises(RAInvalidRequest):
         await client.get_user_completion_page("x")
     assert fake.requests == []
@@ -190,7 +194,7 @@ async def test_a_completion_answer_of_the_wrong_shape_is_unavailable(
     with pytest.raises(RAUnavailable):
         await client.get_user_completion_page("MaxMilyin")
     with pytest.raises(RAUnavailable):
-        await client.get_user_recently_played("MaxMilyin")
+        await client.get_user_recently_played("MaxMilyin", 10)
     assert fake.count() == 2  # a wrong shape is not retried
 
 
@@ -198,11 +202,11 @@ async def test_a_shared_redis_cache_stores_both_answers(fake: FakeRA) -> None:
     async with redis_namespace() as (redis, namespace):
         first, second = redis_client(fake, redis, namespace), redis_client(fake, redis, namespace)
         try:
-            games = await first.get_user_recently_played("MaxMilyin")
+            games = await first.get_user_recently_played("MaxMilyin", 10)
             page = await first.get_user_completion_page("MaxMilyin")
-            assert await second.get_user_recently_played("MaxMilyin") == games == MAX_RECENT
+            assert await second.get_user_recently_played("MaxMilyin", 10) == games == MAX_RECENT
             assert await second.get_user_completion_page("MaxMilyin") == page
-            assert second.peek_user_recently_played("MaxMilyin") is None  # Redis is never read without I/O
+            assert second.peek_user_recently_played("MaxMilyin", 10) is None  # Redis: never without I/O
         finally:
             await first.close()
             await second.close()
@@ -251,11 +255,22 @@ async def test_no_request_when_no_game_could_be_beaten(fake: FakeRA, make_client
 
 
 async def test_a_first_page_fetched_beforehand_is_used(fake: FakeRA, make_client: MakeClient) -> None:
-    client = make_client()
-    first = await client.get_user_completion_page("MaxMilyin")
-    marks = await beaten_games(client, "MaxMilyin", played([2, 5, 7]), first)
-    assert marks == {2: AwardKind.BEATEN_HARDCORE}
-    assert fake.count() == 1
+    first = CompletionPage(0, 3, 3, {2: None, 5: AwardKind.BEATEN_SOFTCORE, 7: None})
+    marks = await beaten_games(make_client(), "MaxMilyin", played([2, 5, 7]), first)
+    assert marks == {5: AwardKind.BEATEN_SOFTCORE}
+    assert fake.requests == []
+
+
+async def test_the_recently_played_report(fake: FakeRA, make_client: MakeClient) -> None:
+    report = await gather_recent_report(make_client(), "MaxMilyin", 3)
+    assert (report.profile.user, report.recently_played) == ("MaxMilyin", True)
+    assert report.entries == (
+        GameEntry(1, MAX_RECENT[0].info, MAX_RECENT[0].progress),
+        GameEntry(2, MAX_RECENT[1].info, MAX_RECENT[1].progress, AwardKind.BEATEN_HARDCORE),
+        GameEntry(3, MAX_RECENT[2].info, MAX_RECENT[2].progress),
+    )
+    assert sorted(r.endpoint for r in fake.requests) == [COMPLETION, "API_GetUserProfile", RECENT]
+    assert next(r.params["c"] for r in fake.requests if r.endpoint == RECENT) == "3"
 
 
 async def test_reading_stops_after_the_most_pages_whatever_the_total() -> None:
@@ -444,5 +459,5 @@ async def test_the_fake_refuses_bad_parameters_with_laravels_422(
 async def test_the_client_turns_a_422_into_an_invalid_request(fake: FakeRA, make_client: MakeClient) -> None:
     fake.fail_next(RECENT, "422")
     with pytest.raises(RAInvalidRequest):
-        await make_client().get_user_recently_played("Scott")
+        await make_client().get_user_recently_played("Scott", 10)
     assert fake.count() == 1

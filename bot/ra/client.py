@@ -475,7 +475,7 @@ class RAClient:
 
     # -- a player's games (bot.ra.player_games) -----------------------------------------------
 
-    async def get_user_recently_played(self, user: str, count: int = 10) -> tuple[RecentGame, ...]:
+    async def get_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...]:
         """The `count` (1-50) games the user played last, most recent first, with their progress.
 
         An unknown user gets `()` (RetroAchievements answers `[]`, as for a player of nothing)."""
@@ -489,7 +489,7 @@ class RAClient:
             lambda: self._fetch(RECENTLY_PLAYED, {"u": user, "c": str(count)}, parse_recently_played),
         )
 
-    def peek_user_recently_played(self, user: str, count: int = 10) -> tuple[RecentGame, ...] | None:
+    def peek_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...] | None:
         """What `get_user_recently_played` would answer from the cache, without I/O; None if not cached
         here (a Redis cache is never read this way)."""
         count = max(1, min(count, MAX_RECENT_GAMES))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.ra.models import GameInfo, GameProgress, game_url
 from bot.ra.player_games import AwardKind
 from bot.render.bars import bar, percent_floor
@@ -9,8 +11,14 @@ from bot.render.text import safe_markdown
 
 MASTERED_MARK = "👑 Mastered"
 COMPLETED_MARK = "✅ Completed"
-BEATEN_MARKS = {AwardKind.BEATEN_HARDCORE: "🏁 Beaten", AwardKind.BEATEN_SOFTCORE: "🏁 Beaten (softcore)"}
-BEATEN_CROWNS = {AwardKind.BEATEN_HARDCORE: " 🏁", AwardKind.BEATEN_SOFTCORE: " 🏁 SC"}
+BEATEN_MARKS: Mapping[AwardKind | None, str] = {
+    AwardKind.BEATEN_HARDCORE: "🏁 Beaten",
+    AwardKind.BEATEN_SOFTCORE: "🏁 Beaten (softcore)",
+}
+BEATEN_CROWNS: Mapping[AwardKind | None, str] = {
+    AwardKind.BEATEN_HARDCORE: " 🏁",
+    AwardKind.BEATEN_SOFTCORE: " 🏁 SC",
+}
 TITLE_LIMIT = 100
 CONSOLE_LIMIT = 40
 
@@ -35,14 +43,14 @@ def mark(progress: GameProgress, beaten: AwardKind | None = None) -> str | None:
         return MASTERED_MARK
     if progress.completed:
         return COMPLETED_MARK
-    return BEATEN_MARKS.get(beaten) if beaten is not None else None
+    return BEATEN_MARKS.get(beaten)
 
 
 def crown(progress: GameProgress, beaten: AwardKind | None = None) -> str:
     """A short mark after a player's name: 👑 mastered, ✅ completed, 🏁 beaten (SC: in softcore)."""
-    if beaten is not None and not progress.completed:
+    if not progress.completed:
         return BEATEN_CROWNS.get(beaten, "")
-    return " 👑" if progress.mastered else " ✅" if progress.completed else ""
+    return " 👑" if progress.mastered else " ✅"
 
 
 def compact_standing(progress: GameProgress) -> str:

@@ -39,14 +39,18 @@ async def beaten_games(
     if not wanted:
         return {}
     page = first_page if first_page is not None else await client.get_user_completion_page(user)
-    awards: dict[int, AwardKind | None] = {}
-    for pages_read in range(1, MAX_COMPLETION_PAGES + 1):
-        awards.update((game_id, kind) for game_id, kind in page.awards.items() if game_id in wanted)
-        if len(awards) == len(wanted) or not page.has_more or pages_read == MAX_COMPLETION_PAGES:
+    awards = _awards_of(page, wanted)
+    for _ in range(MAX_COMPLETION_PAGES - 1):
+        if len(awards) == len(wanted) or not page.has_more:
             break
         page = await client.get_user_completion_page(user, page.next_offset)
+        awards.update(_awards_of(page, wanted))
     marks = {game_id: beaten_mark(kind, progress[game_id]) for game_id, kind in awards.items()}
     return {game_id: mark for game_id, mark in marks.items() if mark is not None}
+
+
+def _awards_of(page: CompletionPage, wanted: set[int]) -> dict[int, AwardKind | None]:
+    return {game_id: kind for game_id, kind in page.awards.items() if game_id in wanted}
 
 
 async def gather_recent_report(client: RAClient, user: str, count: int = RECENT_GAMES) -> ProgressReport:
