@@ -373,10 +373,12 @@ async def test_suggestions_come_from_cache_and_a_missing_list_is_fetched_for_the
     def keystroke() -> Coroutine[Any, Any, list[tuple[str, str]]]:
         return recently_played_choices(bot.ra, bot.storage, DEFAULT_MEMBER_ID, None, "", spawn=spawn)
 
+    sandbox.ra.delay = 1.0  # the fetch cannot land while the keystrokes are answered
     keystrokes = [keystroke() for _ in range(5)]
     assert await asyncio.gather(*keystrokes) == [[]] * 5  # nothing cached: nobody waits
     assert len(fetches) == 1  # one fetch, whatever the number of keystrokes
     await bot.background.settle_all()
+    sandbox.ra.delay = 0.0
     assert [r.params for r in sandbox.ra.requests] == [{"y": SANDBOX_API_KEY, "u": ADA_ULID, "c": "10"}]
     assert await suggest(sandbox, None, "") == ADA_CHOICES
     assert await suggest(sandbox, "", "SONIC") == [ADA_CHOICES[0], ADA_CHOICES[3]]
