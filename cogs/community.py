@@ -17,7 +17,7 @@ from bot.errors import InvalidInput
 from bot.input import MAX_PLAYERS, MIN_PLAYERS, quote
 from bot.render.compare import render_comparison
 from bot.render.leaderboard import render_leaderboard
-from bot.render.progress import EMBED_COLOUR
+from bot.render.style import EMBED_COLOUR
 from bot.reports.gather import gather_comparison, gather_leaderboard
 from bot.transformers import GameList, OneGame, Player, PlayerList
 from bot.views import show_pages

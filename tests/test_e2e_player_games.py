@@ -294,11 +294,19 @@ async def test_compare_marks_each_players_beaten_games(sandbox: Sandbox) -> None
                     "description": (
                         "**[Sonic the Hedgehog 2](https://retroachievements.org/game/2)**"
                         " · Genesis/Mega Drive\n"
-                        "1. **Scott** 👑 · `HC ██████████` 100% · `SC ██████████` 100% · 400 pts\n"
-                        "2. **Ada** 🏁 · `HC ███░░░░░░░` 34% · `SC █████░░░░░` 57% · 210 pts\n\n"
+                        "**1. Scott** 👑\n"
+                        "`HC ██████████` 100% · 35/35 · 400 pts\n"
+                        "`SC ██████████` 100% · 35/35 · 400 pts\n"
+                        "**2. Ada** 🏁\n"
+                        "`HC ███░░░░░░░` 34% · 12/35 · 130 pts\n"
+                        "`SC █████░░░░░` 57% · 20/35 · 210 pts\n\n"
                         "**[Ocean Odyssey](https://retroachievements.org/game/12)** · SNES/Super Famicom\n"
-                        "1. **Ada** 🏁 SC · `HC █░░░░░░░░░` 12% · `SC ██░░░░░░░░` 24% · 140 pts\n"
-                        "2. **Scott** 🏁 SC · `HC █░░░░░░░░░` 12% · `SC ██░░░░░░░░` 24% · 140 pts"
+                        "**1. Ada** 🏁 SC\n"
+                        "`HC █░░░░░░░░░` 12% · 6/50 · 70 pts\n"
+                        "`SC ██░░░░░░░░` 24% · 12/50 · 140 pts\n"
+                        "**2. Scott** 🏁 SC\n"
+                        "`HC █░░░░░░░░░` 12% · 6/50 · 70 pts\n"
+                        "`SC ██░░░░░░░░` 24% · 12/50 · 140 pts"
                     ),
                     "fields": [{"name": "Players", "value": "Ada, Scott", "inline": False}],
                     "footer": {"text": "Data from RetroAchievements.org · HC = hardcore, SC = softcore"},
@@ -317,8 +325,12 @@ async def test_compare_with_one_name_adds_the_linked_members_own_account(sandbox
     embed = answer["embeds"][0]
     assert embed["fields"] == [{"name": "Players", "value": "Ada, Scott", "inline": False}]
     assert embed["description"].splitlines()[1:] == [
-        "1. **Scott** 👑 · `HC ██████████` 100% · `SC ██████████` 100% · 400 pts",
-        "2. **Ada** 🏁 · `HC ███░░░░░░░` 34% · `SC █████░░░░░` 57% · 210 pts",
+        "**1. Scott** 👑",
+        "`HC ██████████` 100% · 35/35 · 400 pts",
+        "`SC ██████████` 100% · 35/35 · 400 pts",
+        "**2. Ada** 🏁",
+        "`HC ███░░░░░░░` 34% · 12/35 · 130 pts",
+        "`SC █████░░░░░` 57% · 20/35 · 210 pts",
     ]
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.ra.models import GameInfo, GameProgress, UserProfile
 from bot.ra.player_games import AwardKind
-from bot.render.compare import player_line
+from bot.render.compare import player_lines
 from bot.render.games import crown, mark
 from bot.render.progress import game_block, render_progress
 from bot.reports import GameEntry, PlayerResult, ProgressReport, Summary
@@ -55,8 +55,12 @@ def test_a_beaten_game_without_details_is_named_by_its_id() -> None:
 
 
 def test_a_comparison_line_carries_the_beaten_crown() -> None:
-    line = player_line(2, PlayerResult("Scott", HALFWAY, SOFTCORE))
-    assert line == "2. **Scott** 🏁 SC · `HC ███░░░░░░░` 34% · `SC █████░░░░░` 57% · 210 pts"
+    lines = player_lines(2, PlayerResult("Scott", HALFWAY, SOFTCORE)).splitlines()
+    assert lines == [
+        "**2. Scott** 🏁 SC",
+        "`HC ███░░░░░░░` 34% · 12/35 · 130 pts",
+        "`SC █████░░░░░` 57% · 20/35 · 210 pts",
+    ]
 
 
 def test_the_summary_counts_beaten_games_among_games_with_achievements() -> None:

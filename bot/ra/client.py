@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.patterns import is_username_or_ulid
 from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
@@ -48,8 +49,6 @@ from bot.ra.backends import (
 )
 from bot.ra.cache import Missing
 from bot.ra.models import (
-    ULID,
-    USERNAME,
     GameInfo,
     GameProgress,
     ResponseShapeError,
@@ -71,6 +70,7 @@ from bot.ra.player_games import (
     recently_played_key,
 )
 from bot.secret import Secret
+from bot.settings_spec import default_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,20 +108,23 @@ _READ_CHUNK = 64 * KIB
 
 @dataclass(frozen=True)
 class RAClientOptions:
+    """The bot sets each field named by a setting's `client_option` in `bot.settings_spec`, and the
+    defaults are those settings' defaults; the retry timings and the user agent are the client's own."""
+
     base_url: str
     api_key: Secret
     username: str | None = None
-    timeout_seconds: float = 15.0
-    max_retries: int = 3
+    timeout_seconds: float = default_of("RA_TIMEOUT_SECONDS", float)
+    max_retries: int = default_of("RA_MAX_RETRIES", int)
     retry_base_seconds: float = 0.5
     retry_cap_seconds: float = 8.0
     max_retry_after_seconds: float = 30.0
-    requests_per_second: float = 3.0
-    burst: int = 6
-    ids_per_request: int = 100
-    cache_game_seconds: float = 21600.0
-    cache_profile_seconds: float = 60.0
-    cache_progress_seconds: float = 60.0
+    requests_per_second: float = default_of("RA_REQUESTS_PER_SECOND", float)
+    burst: int = default_of("RA_BURST", int)
+    ids_per_request: int = default_of("RA_IDS_PER_REQUEST", int)
+    cache_game_seconds: float = default_of("CACHE_GAME_SECONDS", float)
+    cache_profile_seconds: float = default_of("CACHE_PROFILE_SECONDS", float)
+    cache_progress_seconds: float = default_of("CACHE_PROGRESS_SECONDS", float)
     user_agent: str = "RAProgressBot/0.1 (+Discord bot)"
 
 
@@ -295,6 +298,20 @@ class RAClient:
         if profile is None:
             raise UserNotFound(user)
         return profile
+
+    def has_fresh_profile_and_progress(self, user: str, game_ids: Sequence[int]) -> bool:
+        """Whether both answers are in this process's cache, fresh (no I/O; a remote store says no)."""
+        profile = self._store.peek(profile_key(user), self._options.cache_profile_seconds, PROFILE_CODEC)
+        if isinstance(profile, Missing):
+            return False
+        ids = list(dict.fromkeys(i for i in game_ids if i > 0))
+        size = max(1, self._options.ids_per_request)
+        ttl = self._options.cache_progress_seconds
+        for n in range(0, len(ids), size):
+            progress = self._store.peek(progress_key(user, tuple(ids[n : n + size])), ttl, PROGRESS_CODEC)
+            if isinstance(progress, Missing):
+                return False
+        return True
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -547,7 +564,7 @@ def _decode_json(body: bytes) -> _Answer | None:
 
 def _check_user(user: str) -> None:
     """Refuse names the server would answer with 422, before spending a request."""
-    if not (USERNAME.fullmatch(user) or ULID.fullmatch(user)):
+    if not is_username_or_ulid(user):
         raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
 
 

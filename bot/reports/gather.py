@@ -9,7 +9,7 @@ from typing import Protocol
 from bot.errors import RAConfigurationError, RAError, UserNotFound
 from bot.ra.client import RAClient
 from bot.ra.models import GameProgress, UserProfile
-from bot.ra.player_games import AwardKind
+from bot.ra.player_games import AwardKind, CompletionPage
 from bot.reports.models import (
     BoardRow,
     ComparedGame,
@@ -38,13 +38,20 @@ class BoardMember(Protocol):
 
 async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence[int]) -> ProgressReport:
     """Profile, progress, game details (cached for hours) and the first page of completion progress
-    (for beaten marks) are asked for at once."""
-    profile, progress, infos, first_page = await asyncio.gather(
-        client.get_user_profile(user),
-        client.get_user_progress(user, game_ids),
-        client.get_games(game_ids),
-        client.get_user_completion_page(user),
-    )
+    (for beaten marks) are asked for at once; when profile and progress are cached (the common case),
+    one after the other, which spares the tasks, and completion progress only if a game could be beaten."""
+    first_page: CompletionPage | None = None
+    if client.has_fresh_profile_and_progress(user, game_ids):
+        profile = await client.get_user_profile(user)
+        progress = await client.get_user_progress(user, game_ids)
+        infos = await client.get_games(game_ids)
+    else:
+        profile, progress, infos, first_page = await asyncio.gather(
+            client.get_user_profile(user),
+            client.get_user_progress(user, game_ids),
+            client.get_games(game_ids),
+            client.get_user_completion_page(user),
+        )
     marks = await beaten_games(client, user, progress, first_page)
     entries = tuple(
         GameEntry(

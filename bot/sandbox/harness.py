@@ -179,6 +179,7 @@ async def running_sandbox(
             bot = create_bot(settings, guild_ready_timeout=0.01)
             task = asyncio.create_task(run_bot(settings, bot))
             await _until_ready(fake_discord, task)
+            await _after_start_up(bot, fake_ra)
             try:
                 yield Sandbox(discord=fake_discord, ra=fake_ra, bot=bot, settings=settings)
             finally:
@@ -188,6 +189,14 @@ async def running_sandbox(
             await fake_discord.stop()
             await fake_ra.stop()
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def _after_start_up(bot: ProgressBot, fake_ra: FakeRA) -> None:
+    """Waits for the bot's own call at start (the RetroAchievements key check) and forgets it, so that
+    tests see only the requests their commands cause."""
+    if bot.ra_key_check is not None:
+        await bot.ra_key_check
+    fake_ra.requests.clear()
 
 
 async def _until_ready(fake_discord: FakeDiscord, bot_task: asyncio.Task[None]) -> None:
