@@ -7,7 +7,7 @@ Every parser bounds the length of what it reads before any pattern sees it, and 
 from __future__ import annotations
 
 from bot.errors import InvalidInput
-from bot.i18n.language import command, msg, msg_n
+from bot.i18n.language import Message, command, msg, msg_n
 from bot.patterns import GAME_URL, LIST_SEPARATORS, MAX_GAME_ID, PROFILE_URL, is_username_or_ulid
 
 #: Longer than any name, ULID or profile link; a longer `user` is refused before any pattern runs.
@@ -65,17 +65,19 @@ def parse_usernames(raw: str, low: int = MIN_PLAYERS, high: int = MAX_PLAYERS) -
             seen.add(name.lower())
             names.append(name)
     if not low <= len(names) <= high:
-        raise InvalidInput(
-            msg(
-                "`/{compare}` needs {low} to {high} different RetroAchievements names, "
-                "separated by commas or spaces; you gave {given}.",
-                compare=command("compare"),
-                low=low,
-                high=high,
-                given=len(names),
-            )
-        )
+        raise InvalidInput(wrong_player_count(len(names), low, high))
     return names
+
+
+def wrong_player_count(given: int, low: int = MIN_PLAYERS, high: int = MAX_PLAYERS) -> Message:
+    return msg(
+        "`/{compare}` needs {low} to {high} different RetroAchievements names, "
+        "separated by commas or spaces; you gave {given}.",
+        compare=command("compare"),
+        low=low,
+        high=high,
+        given=given,
+    )
 
 
 def parse_game_ids(raw: str, max_games: int = 50) -> list[int]:

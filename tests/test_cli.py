@@ -147,6 +147,8 @@ async def test_demo_runs_offline_and_shows_the_reply(tmp_path: Path) -> None:
     assert "Softcore ██████████ 100% · 23/23 · 251/251 pts" in out
     assert "There is no RetroAchievements user named NoSuchPlayer" in out
     assert "Page 2/2" in out
+    assert "RECENTLY PLAYED: 8 GAMES" in out  # /progress with nothing typed: the linked account's
+    assert "Scott 🏁 SC" in out
     assert "Traceback" not in out + err
 
 

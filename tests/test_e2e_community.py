@@ -385,20 +385,25 @@ async def test_compare_with_a_missing_name_compares_the_others_and_names_it(sand
 
 
 @pytest.mark.parametrize(
-    ("users", "count"),
+    ("users", "count", "hint"),
     [
-        ("MaxMilyin", 1),
-        ("MaxMilyin, maxmilyin", 1),
-        (", ".join(f"Player{n}" for n in range(11)), 11),
+        ("MaxMilyin", 1, " To compare yourself with one player, link your account with `/link` first."),
+        (
+            "MaxMilyin, maxmilyin",
+            1,
+            " To compare yourself with one player, link your account with `/link` first.",
+        ),
+        (" , ", 0, ""),
+        (", ".join(f"Player{n}" for n in range(11)), 11, ""),
     ],
 )
 async def test_compare_refuses_fewer_than_two_or_more_than_ten_names(
-    sandbox: Sandbox, users: str, count: int
+    sandbox: Sandbox, users: str, count: int, hint: str
 ) -> None:
     interaction = await sandbox.command("compare", games="1", users=users)
     assert await callback(interaction) == private_reply(
         "`/compare` needs 2 to 10 different RetroAchievements names, separated by commas or spaces; "
-        f"you gave {count}."
+        f"you gave {count}.{hint}"
     )
     assert sandbox.ra.requests == []
 

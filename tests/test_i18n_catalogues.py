@@ -16,7 +16,8 @@ from babel.messages.plurals import get_plural
 from discord import app_commands
 
 from bot.i18n.catalogues import TEMPLATE, catalogue_folders, catalogue_path, compiled, language_for
-from bot.i18n.commands import CHOICE, DESCRIPTION, NAME, OPTION_DESCRIPTION, OPTION_NAME, CommandTranslator
+from bot.i18n.commands import CHOICE, DESCRIPTION, NAME, OPTION_DESCRIPTION, CommandTranslator
+from bot.i18n.language import OPTION_NAME
 from bot.i18n.tool import KEYWORDS, command_messages, read, template
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,8 +84,8 @@ def marked_calls() -> Iterator[tuple[str, int, str | None, str, str | None]]:
     f-strings included (which the gettext extractor cannot see into)."""
     for folder in ("bot", "cogs"):
         for path in sorted((ROOT / folder).rglob("*.py")):
-            if "sandbox" in path.parts:
-                continue
+            if path.relative_to(ROOT).as_posix().startswith(("bot/sandbox/", "bot/i18n/")):
+                continue  # the fakes, and the translation machinery itself
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 if not isinstance(node, ast.Call):
                     continue
@@ -97,8 +98,10 @@ def marked_calls() -> Iterator[tuple[str, int, str | None, str, str | None]]:
                             for a in node.args]  # fmt: skip
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 if name in ("tp", "msg_p"):
-                    if len(literals) >= 2 and literals[0] is not None and literals[1] is not None:
-                        yield where, node.lineno, literals[0], literals[1], None
+                    # A context cannot be marked apart from its text: both must be written in the call.
+                    context, text = [*literals, None, None][:2]
+                    assert context is not None and text is not None, f"{where}: literal context and text"
+                    yield where, node.lineno, context, text, None
                 elif name in ("tn", "msg_n"):
                     if len(literals) >= 2 and literals[0] is not None:
                         yield where, node.lineno, None, literals[0], literals[1]

@@ -258,6 +258,7 @@ def test_summary_title_and_pages() -> None:
     assert [(f["name"], f["value"], f["inline"]) for f in first["fields"]] == [
         ("Mastered", "12 of 23", True),
         ("Completed", "23 of 23", True),
+        ("Beaten", "0 of 23", True),
         ("Points", "2,300 of 2,300\n(hardcore 1,150)", True),
     ]
     assert first["author"] == {

@@ -8,10 +8,10 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
 from bot.i18n.catalogues import folder_for, language_for
-from bot.i18n.language import COMMAND_NAME
+from bot.i18n.language import COMMAND_NAME, OPTION_NAME
 
 NAME, DESCRIPTION = COMMAND_NAME, "command description"
-OPTION_NAME, OPTION_DESCRIPTION, CHOICE = "option name", "option description", "choice name"
+OPTION_DESCRIPTION, CHOICE = "option description", "choice name"
 CONTEXTS = {
     Where.command_name: NAME,
     Where.group_name: NAME,

@@ -64,14 +64,20 @@ def msg_p(context: str, message_id: str, /, **params: object) -> Message:
     return Message(message_id, params, context=context)
 
 
-#: The context (msgctxt) of command names in the catalogues.
+#: The contexts (msgctxt) of command and option names in the catalogues.
 COMMAND_NAME = "command name"
+OPTION_NAME = "option name"
 
 
 def command(name: str) -> Message:
     """A slash command's name as members of the language see it in Discord (`vergleichen` for `compare`):
     for messages that tell a member which command to use, written `/{name}` in them."""
     return Message(name, context=COMMAND_NAME)
+
+
+def option(name: str) -> Message:
+    """A command option's name as members of the language see it in Discord (`spieler` for `user`)."""
+    return Message(name, context=OPTION_NAME)
 
 
 class Language:

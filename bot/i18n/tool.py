@@ -29,7 +29,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n.catalogues import DOMAIN, LOCALES_DIR, TEMPLATE, catalogue_folders, catalogue_path
-from bot.i18n.commands import DESCRIPTION, NAME, OPTION_DESCRIPTION, OPTION_NAME
+from bot.i18n.commands import DESCRIPTION, NAME, OPTION_DESCRIPTION
+from bot.i18n.language import OPTION_NAME
 
 ROOT = LOCALES_DIR.parent.parent
 KEYWORDS: dict[str, Any] = {
@@ -140,7 +141,7 @@ def read(path: Path, locale: str | None = None) -> Catalog:
 def write(path: Path, catalog: Catalog) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as target:
-        write_po(target, catalog, width=WIDTH, include_lineno=False)
+        write_po(target, catalog, width=WIDTH, include_lineno=False, ignore_obsolete=True)
 
 
 def extract() -> int:

@@ -57,6 +57,18 @@ from bot.ra.models import (
     parse_user_profile,
     parse_user_progress,
 )
+from bot.ra.player_games import (
+    COMPLETION_CODEC,
+    COMPLETION_PAGE_SIZE,
+    MAX_RECENT_GAMES,
+    RECENTLY_PLAYED_CODEC,
+    CompletionPage,
+    RecentGame,
+    completion_key,
+    parse_completion_page,
+    parse_recently_played,
+    recently_played_key,
+)
 from bot.secret import Secret
 from bot.settings_spec import default_of
 
@@ -66,6 +78,8 @@ T = TypeVar("T")
 USER_PROGRESS = "API_GetUserProgress"
 GAME = "API_GetGame"
 USER_PROFILE = "API_GetUserProfile"
+RECENTLY_PLAYED = "API_GetUserRecentlyPlayedGames"
+COMPLETION_PROGRESS = "API_GetUserCompletionProgress"
 _RETRY_STATUSES = frozenset({408, 425})
 
 KIB = 1024
@@ -475,6 +489,48 @@ class RAClient:
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
         log.warning("%s: %s (attempt %d)", endpoint, failure.reason, attempt)
         return failure
+
+    # -- a player's games (bot.ra.player_games) -----------------------------------------------
+
+    async def get_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...]:
+        """The `count` (1-50) games the user played last, most recent first, with their progress.
+
+        An unknown user gets `()` (RetroAchievements answers `[]`, as for a player of nothing)."""
+        _check_user(user)
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        return await self._cached(
+            "recent",
+            recently_played_key(user, count),
+            self._options.cache_progress_seconds,
+            RECENTLY_PLAYED_CODEC,
+            lambda: self._fetch(RECENTLY_PLAYED, {"u": user, "c": str(count)}, parse_recently_played),
+        )
+
+    def peek_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...] | None:
+        """What `get_user_recently_played` would answer from the cache, without I/O; None if not cached
+        here (a Redis cache is never read this way)."""
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        cached = self._store.peek(
+            recently_played_key(user, count), self._options.cache_progress_seconds, RECENTLY_PLAYED_CODEC
+        )
+        return None if isinstance(cached, Missing) else cached
+
+    async def get_user_completion_page(self, user: str, offset: int = 0) -> CompletionPage:
+        """One page (`COMPLETION_PAGE_SIZE` games from `offset`) of the user's games with their highest
+        award, most recently unlocked first. An unknown user gets an empty page."""
+        _check_user(user)
+        offset = max(0, offset)
+        return await self._cached(
+            "completion",
+            completion_key(user, offset),
+            self._options.cache_progress_seconds,
+            COMPLETION_CODEC,
+            lambda: self._fetch(
+                COMPLETION_PROGRESS,
+                {"u": user, "c": str(COMPLETION_PAGE_SIZE), "o": str(offset)},
+                lambda data: parse_completion_page(offset, data),
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ def compared_game_block(game: ComparedGame, language: Language = ENGLISH) -> str
 
 
 def player_lines(place: int, result: PlayerResult, language: Language = ENGLISH) -> str:
-    """The place and name (with 👑 or ✅), then the hardcore and the softcore standing."""
-    name = f"**{place}. {player_name(result.name)}**{crown(result.progress)}"
+    """The place and name (with 👑, ✅ or 🏁), then the hardcore and the softcore standing."""
+    name = f"**{place}. {player_name(result.name)}**{crown(result.progress, result.beaten)}"
     return "\n".join((name, *standing_lines(result.progress, language)))
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.i18n.language import ENGLISH, Language
 from bot.ra.models import GameInfo, GameProgress, game_url
+from bot.ra.player_games import AwardKind
 from bot.render.bars import bar, percent_floor
 from bot.render.numbers import compact_count
 from bot.render.style import (
+    BEATEN,
+    BEATEN_ICON,
+    BEATEN_SOFTCORE,
     COMPLETED,
     COMPLETED_ICON,
     HARDCORE_SHORT,
@@ -16,6 +22,15 @@ from bot.render.style import (
 )
 from bot.render.text import safe_markdown
 
+#: The words after 🏁, by award (message ids).
+BEATEN_MARKS: Mapping[AwardKind | None, str] = {
+    AwardKind.BEATEN_HARDCORE: BEATEN,
+    AwardKind.BEATEN_SOFTCORE: BEATEN_SOFTCORE,
+}
+BEATEN_CROWNS: Mapping[AwardKind | None, str] = {
+    AwardKind.BEATEN_HARDCORE: f" {BEATEN_ICON}",
+    AwardKind.BEATEN_SOFTCORE: f" {BEATEN_ICON} {SOFTCORE_SHORT}",
+}
 TITLE_LIMIT = 100
 CONSOLE_LIMIT = 40
 NAME_LIMIT = 20  # RetroAchievements names are 2-20 letters and digits
@@ -44,19 +59,22 @@ def player_name(name: str) -> str:
     return safe_markdown(name, NAME_LIMIT)
 
 
-def mark(progress: GameProgress, language: Language = ENGLISH) -> str | None:
+def mark(progress: GameProgress, beaten: AwardKind | None = None, language: Language = ENGLISH) -> str | None:
     if progress.mastered:
         return f"{MASTERED_ICON} {language.t(MASTERED)}"
     if progress.completed:
         return f"{COMPLETED_ICON} {language.t(COMPLETED)}"
-    return None
+    words = BEATEN_MARKS.get(beaten)
+    return f"{BEATEN_ICON} {language.t(words)}" if words else None
 
 
-def crown(progress: GameProgress) -> str:
-    """A short mark after a player's name: 👑 mastered, ✅ completed."""
+def crown(progress: GameProgress, beaten: AwardKind | None = None) -> str:
+    """A short mark after a player's name: 👑 mastered, ✅ completed, 🏁 beaten (SC: in softcore)."""
     if progress.mastered:
         return f" {MASTERED_ICON}"
-    return f" {COMPLETED_ICON}" if progress.completed else ""
+    if progress.completed:
+        return f" {COMPLETED_ICON}"
+    return BEATEN_CROWNS.get(beaten, "")
 
 
 def standing_lines(progress: GameProgress, language: Language = ENGLISH) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from bot.render.games import game_heading, mark, unknown_game
 from bot.render.limits import AUTHOR_NAME_LIMIT
 from bot.render.numbers import count
 from bot.render.pages import BLOCK_SEPARATOR, page_footer, paginate_blocks
-from bot.render.style import COMPLETED, EMBED_COLOUR, FOOTER, HARDCORE, MASTERED, SOFTCORE
+from bot.render.style import EMBED_COLOUR, FOOTER, HARDCORE, SOFTCORE
 from bot.render.text import plain_text, safe_url
 from bot.reports import GameEntry, ProgressReport, Summary
 
@@ -36,7 +36,7 @@ def game_block(entry: GameEntry, language: Language = ENGLISH) -> str:
     heading = game_heading(entry.game_id, entry.info, language)
     if not progress.has_achievements:
         return heading + "\n" + language.t("No achievements yet.")
-    standing = mark(progress, language)
+    standing = mark(progress, entry.beaten, language)
     if standing:
         heading = f"{heading} · **{standing}**"
     return "\n".join((heading, *progress_lines(progress, language)))
@@ -75,15 +75,21 @@ def _line(label: str, done: int, total: int, points: int, possible_points: int, 
 
 
 def summary_fields(summary: Summary, language: Language = ENGLISH) -> list[tuple[str, str]]:
+    """The field names have a context of their own: French and German say Completed and Beaten with one
+    word, and their summaries tell the two apart by the marks' emoji."""
     games = count(summary.games, language)
     return [
         (
-            language.t(MASTERED),
+            language.tp("summary field", "Mastered"),
             language.t("{done} of {games}", done=count(summary.mastered, language), games=games),
         ),
         (
-            language.t(COMPLETED),
+            language.tp("summary field", "Completed"),
             language.t("{done} of {games}", done=count(summary.completed, language), games=games),
+        ),
+        (
+            language.tp("summary field", "Beaten"),
+            language.t("{done} of {games}", done=count(summary.beaten, language), games=games),
         ),
         (
             language.t("Points"),
@@ -101,8 +107,12 @@ def _page_embed(
     report: ProgressReport, blocks: list[str], summary: Summary, number: int, total: int, language: Language
 ) -> discord.Embed:
     games = len(report.entries)
+    if report.recently_played:
+        title = language.tn("Recently played: {n} game", "Recently played: {n} games", games)
+    else:
+        title = language.tn("Progress on {n} game", "Progress on {n} games", games)
     embed = discord.Embed(
-        title=language.tn("Progress on {n} game", "Progress on {n} games", games),
+        title=title,
         description=BLOCK_SEPARATOR.join(blocks),
         colour=EMBED_COLOUR,
     )
