@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.fake_catalogue import FakeCatalogueControl, catalogue_endpoints
+
 UNAUTHENTICATED_BODY: dict[str, Any] = {
     "message": "Unauthenticated.",
     "errors": [{"status": "401", "code": "unauthorized", "title": "Unauthenticated."}],
@@ -288,6 +290,7 @@ class FakeRA:
         self.requests: list[RecordedRARequest] = []
         self._api_key = api_key
         self._failures: list[_Failure] = []
+        self.catalogue = FakeCatalogueControl()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -404,6 +407,7 @@ class FakeRA:
             "API_GetGame": self._game,
             "API_GetUserProfile": self._user_profile,
             "API_GetUserCompletionProgress": self._completion_progress,
+            **catalogue_endpoints(self),
         }
 
     def _json(self, body: Any, status: int = 200) -> web.Response:
