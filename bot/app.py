@@ -13,10 +13,13 @@ import yarl
 from discord.ext import commands
 
 from bot.background import BackgroundWrites
+from bot.catalogue.refresh import DEFAULT_REFRESH_HOURS, CatalogueRefresher
+from bot.catalogue.service import Catalogue
 from bot.command_sync import sync_commands
 from bot.config import Settings
 from bot.engines import open_ra_client
 from bot.error_handler import install_log_filters
+from bot.game_suggestions import GameSuggestionSource
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
@@ -34,6 +37,8 @@ class ProgressBot(commands.AutoShardedBot):
 
     ra: RAClient
     storage: Storage
+    catalogue: Catalogue
+    catalogue_refresher: CatalogueRefresher
 
     def __init__(self, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
         # A text-only bot: discord.py's warnings about missing voice libraries would only confuse operators.
@@ -53,6 +58,8 @@ class ProgressBot(commands.AutoShardedBot):
         self.settings = settings
         self.metrics = Metrics()
         self.background = BackgroundWrites()
+        # Where games options' autocomplete looks, in order (see bot.game_suggestions).
+        self.game_suggestion_sources: list[GameSuggestionSource] = []
         self.draining = False
         self._resources = contextlib.AsyncExitStack()
         install_log_filters()
@@ -84,6 +91,13 @@ class ProgressBot(commands.AutoShardedBot):
         resources.push_async_callback(self.storage.close)
         await self.storage.open()
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
+        self.catalogue = Catalogue(self.storage, self.ra, self.background)
+        self.game_suggestion_sources.append(self.catalogue.suggest)
+        self.catalogue_refresher = CatalogueRefresher(
+            self.catalogue, self.storage, self.ra, refresh_hours=catalogue_refresh_hours(settings)
+        )
+        await self.catalogue_refresher.start()
+        resources.push_async_callback(self.catalogue_refresher.close)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await sync_commands(self)
@@ -94,6 +108,12 @@ class ProgressBot(commands.AutoShardedBot):
             await super().close()
         finally:
             await self._resources.aclose()
+
+
+def catalogue_refresh_hours(settings: Settings) -> float:
+    """CATALOGUE_REFRESH_HOURS, once the settings declare it; 24 until then."""
+    hours = getattr(settings, "catalogue_refresh_hours", None)
+    return DEFAULT_REFRESH_HOURS if hours is None else float(hours)
 
 
 def shard_options(settings: Settings) -> dict[str, Any]:

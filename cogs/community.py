@@ -16,6 +16,7 @@ from bot.deferral import DeferIfSlow
 from bot.errors import InvalidInput
 from bot.input import quote
 from bot.render.compare import render_comparison
+from bot.render.games import unknown_game
 from bot.render.leaderboard import render_leaderboard
 from bot.render.progress import EMBED_COLOUR
 from bot.reports.gather import gather_comparison, gather_leaderboard
@@ -89,7 +90,7 @@ class Community(commands.Cog):
 
     @app_commands.command(name="compare", description="Compare players side by side on games")
     @app_commands.describe(
-        games="Game IDs or game page links, separated by commas or spaces (up to 10)",
+        games="Game IDs, links or titles, separated by commas; quote a title that has commas (up to 10)",
         users="2 to 10 RetroAchievements names, separated by commas or spaces",
     )
     @everywhere
@@ -102,7 +103,7 @@ class Community(commands.Cog):
     ) -> None:
         self.cooldown.use(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        comparison = await gather_comparison(self.bot.ra, users, games)
+        comparison = await gather_comparison(self.bot.ra, users, games, game_source=self.bot.catalogue)
         if not comparison.players:
             raise InvalidInput(
                 "None of those names exist on RetroAchievements: " + ", ".join(quote(n) for n in users) + "."
@@ -114,7 +115,7 @@ class Community(commands.Cog):
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
-    @app_commands.describe(game="A game ID or game page link")
+    @app_commands.describe(game="A game ID, game page link or title")
     @everywhere
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     async def leaderboard(
@@ -128,6 +129,8 @@ class Community(commands.Cog):
         async with DeferIfSlow(interaction, ephemeral=False):
             await self.bot.background.settle_all()  # members who used the bot a moment ago are on the board
             links = await self.bot.storage.guild_links(interaction.guild_id)
+            if links and await self.bot.catalogue.get_game(game) is None:
+                raise InvalidInput(unknown_game(game))
         if not links:
             raise InvalidInput(
                 "Nobody on this server has linked a RetroAchievements account yet. "
@@ -144,6 +147,7 @@ class Community(commands.Cog):
                 concurrency=LEADERBOARD_CONCURRENCY,
                 max_age=self.bot.settings.cache_leaderboard_seconds,
                 on_progress=reporter.update,
+                game_source=self.bot.catalogue,
             )
         finally:
             await reporter.stop()

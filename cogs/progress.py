@@ -24,7 +24,7 @@ class Progress(commands.Cog):
     )
     @app_commands.describe(
         user="RetroAchievements user name, for example MaxMilyin",
-        games="Game IDs or game page links, separated by commas or spaces (up to 50)",
+        games="Game IDs, links or titles, separated by commas; quote a title that has commas (up to 50)",
     )
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
@@ -36,7 +36,7 @@ class Progress(commands.Cog):
     ) -> None:
         self.cooldown.use(interaction.user.id)
         await interaction.response.defer(thinking=True)
-        report = await gather_progress_report(self.bot.ra, user, games)
+        report = await gather_progress_report(self.bot.ra, user, games, game_source=self.bot.catalogue)
         if report.profile.ulid:
             self.bot.background.spawn(self.bot.storage.refresh_name(report.profile.ulid, report.profile.user))
         pages = render_progress(report)

@@ -114,6 +114,27 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return math.floor(wait)
 """
 
+# The background lane. KEYS: the limit's key. ARGV: µs per request, burst tolerance (µs), reserve (µs).
+# Books the next slot only if it is free now with `reserve` of the burst to spare (so it is never ahead
+# of a foreground caller, who books ahead); else books nothing. Returns 0 when booked, else the µs until
+# it may be (the caller sleeps, then asks again).
+_GCRA_BACKGROUND = """
+local now = redis.call('TIME')
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat or tat < now_us then
+  tat = now_us
+end
+local wait = tat - tonumber(ARGV[2]) + tonumber(ARGV[3]) - now_us
+if wait > 0 then
+  return math.ceil(wait)
+end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now_us) / 1000) + 1000)
+return 0
+"""
+
 _HIT, _LOCKED_BY_US, _LOCKED = 1, 2, 3
 
 
@@ -386,7 +407,9 @@ class RedisRateLimiter:
         self._interval_us = 1_000_000 / rate
         self._tolerance_us = (burst - 1) * self._interval_us
         self._script = redis.register_script(_GCRA)
+        self._background_script = redis.register_script(_GCRA_BACKGROUND)
         self._local = MemoryRateLimiter(rate, burst)
+        self._reserve_us = self._local.bucket.reserve * self._interval_us
         self._recheck_seconds = recheck_seconds
         self._down_until = 0.0
         self._warn = _ThrottledWarning(log)
@@ -410,8 +433,10 @@ class RedisRateLimiter:
         """True while the limiter uses its in-process fallback after a Redis error."""
         return time.monotonic() < self._down_until
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         """Wait for this caller's slot; returns the seconds waited."""
+        if background:
+            return await self._acquire_background()
         if not self.redis_down:
             try:
                 wait_us = await self._script(keys=[self.key], args=[self._interval_us, self._tolerance_us])
@@ -438,6 +463,26 @@ class RedisRateLimiter:
                     self._total_wait_seconds += waited
                 return waited
         return await self._local.acquire()
+
+    async def _acquire_background(self) -> float:
+        """The background lane: asks for a slot with part of the burst to spare, sleeping until there
+        may be one; never books ahead, so foreground callers in any process are never behind it."""
+        waited = 0.0
+        while not self.redis_down:
+            try:
+                wait_us = int(
+                    await self._background_script(
+                        keys=[self.key], args=[self._interval_us, self._tolerance_us, self._reserve_us]
+                    )
+                )
+            except REDIS_ERRORS:
+                break  # a foreground caller notices and reports the outage; this one falls back quietly
+            if wait_us <= 0:
+                return waited
+            delay = max(wait_us / 1_000_000, 0.005)
+            await asyncio.sleep(delay)
+            waited += delay
+        return waited + await self._local.acquire(background=True)
 
     async def close(self) -> None:
         await self._local.close()

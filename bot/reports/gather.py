@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.errors import RAConfigurationError, RAError, UserNotFound
 from bot.ra.client import RAClient
-from bot.ra.models import GameProgress, UserProfile
+from bot.ra.models import GameInfo, GameProgress, UserProfile
 from bot.reports.models import (
     BoardRow,
     ComparedGame,
@@ -23,6 +23,14 @@ from bot.reports.models import (
 ProgressCallback = Callable[[int, int], None]
 
 
+class GameSource(Protocol):
+    """Where a report's titles and consoles come from: the client itself, or the game catalogue."""
+
+    async def get_game(self, game_id: int) -> GameInfo | None: ...
+
+    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]: ...
+
+
 class BoardMember(Protocol):
     """A linked member, as storage keeps them (`bot.storage.LinkedAccount`)."""
 
@@ -34,10 +42,14 @@ class BoardMember(Protocol):
     def ra_name(self) -> str: ...
 
 
-async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence[int]) -> ProgressReport:
-    """Profile, progress and game details (cached for hours) are asked for at once."""
+async def gather_progress_report(
+    client: RAClient, user: str, game_ids: Sequence[int], *, game_source: GameSource | None = None
+) -> ProgressReport:
+    """Profile, progress and game details (from `game_source`, else the client) are asked for at once."""
     profile, progress, infos = await asyncio.gather(
-        client.get_user_profile(user), client.get_user_progress(user, game_ids), client.get_games(game_ids)
+        client.get_user_profile(user),
+        client.get_user_progress(user, game_ids),
+        (game_source or client).get_games(game_ids),
     )
     entries = tuple(
         GameEntry(
@@ -48,7 +60,9 @@ async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence
     return ProgressReport(profile=profile, entries=entries)
 
 
-async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Sequence[int]) -> Comparison:
+async def gather_comparison(
+    client: RAClient, users: Sequence[str], game_ids: Sequence[int], *, game_source: GameSource | None = None
+) -> Comparison:
     """Every player's progress on every game; players RetroAchievements does not know are listed apart."""
 
     async def one(user: str) -> tuple[UserProfile, dict[int, GameProgress]] | None:
@@ -60,7 +74,9 @@ async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Se
             return None
         return profile, progress
 
-    found, infos = await asyncio.gather(asyncio.gather(*(one(u) for u in users)), client.get_games(game_ids))
+    found, infos = await asyncio.gather(
+        asyncio.gather(*(one(u) for u in users)), (game_source or client).get_games(game_ids)
+    )
     players = [result for result in found if result is not None]
     missing = tuple(user for user, result in zip(users, found, strict=True) if result is None)
     games = tuple(
@@ -90,6 +106,7 @@ async def gather_leaderboard(
     concurrency: int,
     max_age: float,
     on_progress: ProgressCallback | None = None,
+    game_source: GameSource | None = None,
 ) -> Leaderboard:
     """Every linked member's progress on one game, ranked. Bounded concurrency; failures are counted.
 
@@ -121,7 +138,9 @@ async def gather_leaderboard(
             if on_progress is not None:
                 on_progress(done, len(links))
 
-    info, _ = await asyncio.gather(client.get_game(game_id), asyncio.gather(*(one(link) for link in links)))
+    info, _ = await asyncio.gather(
+        (game_source or client).get_game(game_id), asyncio.gather(*(one(link) for link in links))
+    )
     if links and unchecked == len(links):
         raise RAError("RetroAchievements is not answering right now. Please try again in a minute.")
     rows.sort(key=lambda r: (*rank_key(r.progress), r.ra_name.lower(), r.discord_user_id))
