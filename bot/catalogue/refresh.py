@@ -132,7 +132,7 @@ class CatalogueRefresher:
                 delay = self._retry_seconds
             self.first_pass.set()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(1.0, delay))
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, delay))
 
     async def _cycle(self) -> float:
         """Refresh if this process holds the lease; otherwise follow the holder's copy."""
