@@ -8,7 +8,8 @@ reload their index when storage's copy changes, and take the lease over when its
    rate limiter's background lane (members' commands always go first), and replaces the console's games
    in one transaction, but only with a good answer: an error, `{"success": false}`, an HTML page, a
    truncated or malformed list, or a list that lost most of a console's games leaves the copy as it was;
-3. rebuilds the index (also every `INDEX_EVERY_SECONDS` during a long first fill, so titles work early).
+3. rebuilds the index at the end (and every `INDEX_EVERY_SECONDS` of the first fill, so that titles
+   work before it ends).
 
 Every request counts its failures in one warning per pass; failed consoles are retried after
 `retry_seconds` (doubling up to `refresh_hours`). A restart finds the copy fresh and asks for nothing.
@@ -154,13 +155,14 @@ class CatalogueRefresher:
             ]
             last_index = time.monotonic()
             stale_index = False
+            first_fill = not self.catalogue.filled
             for console in due:
                 try:
                     stale_index |= await self._refresh_console(console, report, now)
                 except RAConfigurationError:
                     report.failures.append("every console (RetroAchievements refused the API key)")
                     break
-                if stale_index and time.monotonic() - last_index >= INDEX_EVERY_SECONDS:
+                if first_fill and stale_index and time.monotonic() - last_index >= INDEX_EVERY_SECONDS:
                     await self.catalogue.load()
                     last_index, stale_index = time.monotonic(), False
             if stale_index:

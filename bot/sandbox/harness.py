@@ -191,7 +191,7 @@ async def running_sandbox(
             await _until_ready(fake_discord, task)
             startup: list[RecordedRARequest] = []
             if wait_for_catalogue:
-                await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=30.0)
+                await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=120.0)
                 startup, fake_ra.requests = fake_ra.requests, []
             try:
                 yield Sandbox(
