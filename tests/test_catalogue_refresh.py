@@ -135,10 +135,11 @@ async def test_one_process_refreshes_and_the_others_read(
     fake.dataset.games[5].title = "Pixel Quest DX"
     clock.now += 25 * HOUR
     first.refresher.wake()
+    await eventually(lambda: fake.count("API_GetGameList") == 2 * CONSOLES)
     await eventually(
         lambda: (game := third.catalogue.index.get(5)) is not None and game.title == "Pixel Quest DX"
     )
-    assert fake.count("API_GetGameList") == 2 * CONSOLES
+    assert fake.count("API_GetConsoleIDs") == 2  # still only the first process asks
 
 
 async def test_when_the_refreshing_process_dies_another_takes_over(
