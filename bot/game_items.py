@@ -24,12 +24,14 @@ from bot.catalogue.model import CatalogueGame
 from bot.errors import InvalidInput
 from bot.input import MAX_GAME_TOKEN, parse_game_ids, parse_game_token, quote, split_list
 from bot.patterns import GAME_URL
-from bot.titles import Lookup, TitleIndex
+from bot.titles import Lookup, TitleIndex, normalize
 
 #: Longer than any real title (the longest are about 150 characters).
 MAX_TITLE = 300
 #: Candidates listed when a title matches several games.
 MAX_CANDIDATES = 5
+#: The most commas one title may hold when typed without quotes (real ones have one or two).
+MAX_COMMAS_IN_TITLE = 4
 QUOTES = frozenset('"“”„«»')
 SEPARATORS = frozenset(",;\n")
 _TYPE_IDS = "use game IDs or game page links for now"
@@ -41,6 +43,7 @@ _HOW_TO_PICK = (
     "Use the ID of the one you mean (or its retroachievements.org link), or pick it from the suggestions "
     "that appear as you type."
 )
+_SEPARATOR = re.compile("([,;\n])")
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#<@:])")
 
 
@@ -82,6 +85,10 @@ def is_id_list(raw: str) -> bool:
 def pieces(raw: str) -> list[Piece]:
     """`raw` cut at commas, semicolons and new lines outside quotes. A quote opens or closes a quoted
     stretch (an unclosed one runs to the end); the quote marks themselves are dropped."""
+    if not any(quote in raw for quote in QUOTES):
+        parts = _SEPARATOR.split(raw)
+        parts.append("")
+        return [Piece(parts[n].strip(), False, parts[n + 1]) for n in range(0, len(parts) - 1, 2) if parts[n]]
     found: list[Piece] = []
     text: list[str] = []
     quoted = inside = False
@@ -139,11 +146,20 @@ def resolve_game_list(raw: str, index: TitleIndex, limit: int, *, loading: bool 
     A list of only IDs and links is parsed exactly as `bot.input.parse_game_ids` parses it."""
     if is_id_list(raw):
         return parse_game_ids(raw, limit)
+    items = _joined(split_game_items(raw), index)
+    distinct = dict.fromkeys(item if isinstance(item, int) else normalize(item.text) for item in items)
+    if len(distinct) > limit:  # refused before any title is looked up: lookups are the costly part
+        raise InvalidInput(_too_many(len(distinct), limit))
+    titles: dict[str, int] = {}
     ids: list[int] = []
-    for item in _joined(split_game_items(raw), index):
-        ids.append(
-            item if isinstance(item, int) else resolve_title(item.text, index, loading=loading).game_id
-        )
+    for item in items:
+        if isinstance(item, int):
+            ids.append(item)
+            continue
+        key = normalize(item.text)
+        if key not in titles:
+            titles[key] = resolve_title(item.text, index, loading=loading).game_id
+        ids.append(titles[key])
     return _checked(list(dict.fromkeys(ids)), limit)
 
 
@@ -203,7 +219,7 @@ def _joined(items: list[GameItem], index: TitleIndex) -> list[GameItem]:
         end = position + 1
         if isinstance(item, TitleItem) and not item.quoted:
             run = position
-            while run < len(items) - 1:
+            while run < min(len(items) - 1, position + MAX_COMMAS_IN_TITLE):
                 current, following = items[run], items[run + 1]
                 if not (isinstance(current, TitleItem) and current.comma_after):
                     break
@@ -229,17 +245,15 @@ def _checked(ids: list[int], limit: int) -> list[int]:
             "https://retroachievements.org/game/1446, or a title."
         )
     if len(ids) > limit:
-        raise InvalidInput(
-            f"That is {len(ids)} games; one command can show at most {limit}. "
-            "Split them over several commands."
-        )
+        raise InvalidInput(_too_many(len(ids), limit))
     return ids
 
 
-# -- the item being typed, for autocomplete ----------------------------------------------------------
+def _too_many(count: int, limit: int) -> str:
+    return f"That is {count} games; one command can show at most {limit}. Split them over several commands."
 
-#: The most commas a title being typed may hold for autocomplete to look for it whole.
-MAX_COMMAS_IN_TITLE = 4
+
+# -- the item being typed, for autocomplete ----------------------------------------------------------
 
 
 def split_typing(typed: str) -> tuple[str, str]:

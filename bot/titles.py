@@ -106,7 +106,7 @@ class TitleIndex:
         self._by_id: dict[int, CatalogueGame] = {}
         self._keys_of: dict[int, tuple[str, ...]] = {}
         self._sorted: list[tuple[str, int]] = []  # (key, game_id) for every key of every game
-        self._exact: dict[str, list[int]] = {}
+        self._exact: dict[str, tuple[int, ...]] = {}  # tuples: unseen by the garbage collector
         self._vocabulary: list[str] = []  # every word of every key, sorted
         self._word_games: dict[str, array[int]] = {}
         self._trigram_games: dict[str, array[int]] = {}
@@ -155,7 +155,7 @@ class TitleIndex:
         words: set[str] = set()
         trigrams: set[str] = set()
         for key in keys:
-            self._exact.setdefault(key, []).append(game_id)
+            self._exact[key] = (*self._exact.get(key, ()), game_id)
             words.update(key.split())
             trigrams |= _trigrams(key)
         for word in words:
@@ -173,7 +173,7 @@ class TitleIndex:
             return NOTHING
         exact = self._exact.get(query)
         if exact:
-            return self._lookup(exact, "exact")
+            return self._lookup(list(exact), "exact")
         found = self._prefixed(query)
         if found:
             return self._lookup(self._without_covered_subsets(found), "prefix")
@@ -192,7 +192,7 @@ class TitleIndex:
         if not query or limit <= 0:
             return []
         chosen: dict[int, None] = {}
-        tiers = (self._exact.get(query, []), self._prefixed(query), self._by_words(query))
+        tiers = (list(self._exact.get(query, ())), self._prefixed(query), self._by_words(query))
         for tier in tiers:
             for game_id in self._alphabetical(tier):
                 if game_id not in exclude:

@@ -221,7 +221,8 @@ async def test_autocomplete_completes_the_game_being_typed(sandbox: Sandbox) -> 
     ]
     picked = await sandbox.ask("progress", user="MaxMilyin", games=choices[1]["value"])
     assert titles(picked) == ["Streets of Rage 2", "Sonic the Hedgehog"]
-    assert sandbox.ra.requests[0].endpoint in ("API_GetUserProfile", "API_GetUserProgress")
+    progress = next(r for r in sandbox.ra.requests if r.endpoint == "API_GetUserProgress")
+    assert progress.params["i"] == "3,1"
 
 
 async def test_autocomplete_leaves_out_games_already_listed_and_finds_titles_with_commas(
