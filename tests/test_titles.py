@@ -174,6 +174,10 @@ def test_limits_and_emptiness_are_checked_after_resolving() -> None:
         ids(' "" , ')
     with pytest.raises(InvalidInput, match="too long to be a game's title"):
         ids("x" * 301 + ", 1")
+    # More different items than allowed are refused before any is looked up (so none is reported unknown).
+    with pytest.raises(InvalidInput, match="That is 60 games; one command can show at most 50"):
+        ids(", ".join(f"no such title {n}" for n in range(60)))
+    assert ids("addams, " * 3000) == [43]  # one title typed 3,000 times is looked up once
 
 
 def test_one_game_takes_the_whole_text_as_one_title() -> None:
