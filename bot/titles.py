@@ -24,7 +24,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -192,9 +192,16 @@ class TitleIndex:
         if not query or limit <= 0:
             return []
         chosen: dict[int, None] = {}
-        tiers = (list(self._exact.get(query, ())), self._prefixed(query), self._by_words(query))
+        # Each tier is looked at only if the ones before it left room, and only its first few matches
+        # (in title order) are sorted: a keystroke stays a fraction of a millisecond.
+        cap = 4 * limit
+        tiers: tuple[Callable[[], list[int]], ...] = (
+            lambda: list(self._exact.get(query, ())),
+            lambda: self._prefixed(query, cap),
+            lambda: self._by_words(query, cap),
+        )
         for tier in tiers:
-            for game_id in self._alphabetical(tier):
+            for game_id in self._alphabetical(tier()):
                 if game_id not in exclude:
                     chosen[game_id] = None
                 if len(chosen) >= limit:
@@ -222,20 +229,20 @@ class TitleIndex:
 
         return sorted(dict.fromkeys(game_ids), key=order)
 
-    def _prefixed(self, query: str) -> list[int]:
-        """Games with a key starting with `query` (at most MAX_TIER_MATCHES), in key order."""
+    def _prefixed(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
+        """Games with a key starting with `query` (at most `cap`), in key order."""
         found: list[int] = []
         start = bisect.bisect_left(self._sorted, (query,))
-        for key, game_id in self._sorted[start : start + MAX_TIER_MATCHES * 2]:
+        for key, game_id in self._sorted[start : start + cap * 2]:
             if not key.startswith(query):
                 break
             found.append(game_id)
-            if len(found) >= MAX_TIER_MATCHES:
+            if len(found) >= cap:
                 break
         return found
 
-    def _by_words(self, query: str) -> list[int]:
-        """Games where every query word starts some word of one key (at most MAX_TIER_MATCHES)."""
+    def _by_words(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
+        """Games where every query word starts some word of one key (at most `cap`)."""
         words = query.split()
         ranges = [self._vocabulary_range(word) for word in words]
         if any(low == high for low, high in ranges):
@@ -243,16 +250,18 @@ class TitleIndex:
         # Candidates come from the query word with the fewest vocabulary words; the others filter them.
         narrowest = min(range(len(words)), key=lambda n: ranges[n][1] - ranges[n][0])
         low, high = ranges[narrowest]
-        candidates: dict[int, None] = {}
-        for word in self._vocabulary[low:high]:
-            candidates.update(dict.fromkeys(self._word_games[word]))
         others = [word for n, word in enumerate(words) if n != narrowest]
-        found = []
-        for game_id in candidates:
-            if self._has_words(game_id, others):
-                found.append(game_id)
-                if len(found) >= MAX_TIER_MATCHES:
-                    break
+        seen: set[int] = set()
+        found: list[int] = []
+        for word in self._vocabulary[low:high]:
+            for game_id in self._word_games[word]:
+                if game_id in seen:
+                    continue
+                seen.add(game_id)
+                if self._has_words(game_id, others):
+                    found.append(game_id)
+                    if len(found) >= cap:
+                        return found
         return found
 
     def _has_words(self, game_id: int, words: list[str]) -> bool:
