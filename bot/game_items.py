@@ -36,7 +36,7 @@ QUOTES = frozenset('"“”„«»')
 SEPARATORS = frozenset(",;\n")
 _TYPE_IDS = "use game IDs or game page links for now"
 CATALOGUE_LOADING = (
-    "The bot is still loading the list of RetroAchievements games, so it cannot look titles up yet: "
+    "The bot is still fetching the list of RetroAchievements games, so it cannot look every title up yet: "
     f"{_TYPE_IDS} (a game's ID is the number at the end of its page's address on retroachievements.org)."
 )
 _HOW_TO_PICK = (

@@ -30,8 +30,8 @@ def choice(game: CatalogueGame) -> GameChoice:
 
 class Catalogue:
     """One per process. `index` is replaced whole by `load()` (so a reader never sees half of one) and
-    grows by the games `get_games` learns. `filled` is False until storage holds a refreshed console:
-    titles that find nothing meanwhile are told the catalogue is still loading."""
+    grows by the games `get_games` learns. `filled` is False until every console storage knows has had
+    its games fetched once: a title that finds nothing meanwhile is told the list is still loading."""
 
     def __init__(self, storage: Storage, client: RAClient, background: BackgroundWrites) -> None:
         self._storage = storage
@@ -39,18 +39,17 @@ class Catalogue:
         self._background = background
         self.index = TitleIndex()
         self.stamp: tuple[int, float] = (0, 0.0)
+        self.filled = False
         self.learned = 0
-
-    @property
-    def filled(self) -> bool:
-        return self.stamp[1] > 0
 
     async def load(self) -> None:
         """Reads storage's copy and builds its index off the event loop."""
         stamp = await self._storage.catalogue_stamp()
+        consoles = await self._storage.catalogue_consoles()
         games = await self._storage.catalogue_games()
         self.index = await asyncio.to_thread(TitleIndex, games)
         self.stamp = stamp
+        self.filled = bool(consoles) and all(console.refreshed_at is not None for console in consoles)
 
     async def reload_if_changed(self) -> bool:
         """Loads storage's copy if another process changed it since; True if it did."""
