@@ -115,6 +115,10 @@ class TitleIndex:
             self._sorted.extend((key, game.game_id) for key in self._insert(game))
         self._sorted.sort()
         self._vocabulary = sorted(self._word_games)
+        # Each game's place in suggestion order, so that ordering matches costs no key per comparison.
+        self._rank: dict[int, int] = {
+            game_id: place for place, game_id in enumerate(sorted(self._by_id, key=self._order))
+        }
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -138,6 +142,7 @@ class TitleIndex:
             return
         for key in self._insert(game):
             bisect.insort(self._sorted, (key, game.game_id))
+        self._rank[game.game_id] = len(self._rank)  # after the games of the last build
         for word in {w for key in self._keys_of[game.game_id] for w in key.split()}:
             position = bisect.bisect_left(self._vocabulary, word)
             if position == len(self._vocabulary) or self._vocabulary[position] != word:
@@ -221,13 +226,12 @@ class TitleIndex:
         return Lookup(games, how, len(unique))
 
     def _alphabetical(self, game_ids: list[int]) -> list[int]:
-        """Games then subsets, each by title, then by console and ID."""
+        """Games then subsets, each by title, then by console and ID (games added since the build last)."""
+        return sorted(dict.fromkeys(game_ids), key=self._rank.__getitem__)
 
-        def order(game_id: int) -> tuple[bool, str, str, int]:
-            game = self._by_id[game_id]
-            return (game_id in self._subset_of, self._keys_of[game_id][0], game.console_name, game_id)
-
-        return sorted(dict.fromkeys(game_ids), key=order)
+    def _order(self, game_id: int) -> tuple[bool, str, str, int]:
+        game = self._by_id[game_id]
+        return (game_id in self._subset_of, self._keys_of[game_id][0], game.console_name, game_id)
 
     def _prefixed(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
         """Games with a key starting with `query` (at most `cap`), in key order."""
