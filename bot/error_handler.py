@@ -51,7 +51,13 @@ def error_reply(
     if isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return "refused", STALE_COMMAND
     error_id = secrets.token_hex(4)
-    log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
+    log.error(
+        "Unexpected error %s in /%s",
+        error_id,
+        command_name(interaction),
+        exc_info=original,
+        extra={"error_id": error_id},
+    )
     return "error", (
         f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
         "if it keeps happening, give that id to the bot's operator."

@@ -77,7 +77,14 @@ class RAInvalidRequest(RAError):
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable and the fix."""
+    """Settings are missing or malformed: one message per problem, each naming the variable and the fix."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = messages
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
 
 
 class OnCooldown(BotError):

@@ -69,10 +69,17 @@ class Player(app_commands.Transformer):
 
 
 class PlayerList(app_commands.Transformer):
-    """2 to 10 different names separated by commas or spaces; completes the name being typed."""
+    """2 to 10 different names separated by commas or spaces, or a single one (the command then adds the
+    member's linked account); completes the name being typed."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> list[str]:
-        return _refusing(parse_usernames, value)
+        try:
+            return parse_usernames(value)
+        except InvalidInput as refused:
+            try:
+                return parse_usernames(value, 1, 1)
+            except InvalidInput:
+                raise RefusedOption(refused.user_message) from None
 
     async def autocomplete(
         self, interaction: discord.Interaction[Any], value: int | float | str, /

@@ -14,11 +14,11 @@ from bot.app import ProgressBot
 from bot.cooldown import MemberCooldown
 from bot.deferral import DeferIfSlow
 from bot.errors import InvalidInput
-from bot.input import quote
+from bot.input import MAX_PLAYERS, MIN_PLAYERS, quote
 from bot.render.compare import render_comparison
 from bot.render.games import unknown_game
 from bot.render.leaderboard import render_leaderboard
-from bot.render.progress import EMBED_COLOUR
+from bot.render.style import EMBED_COLOUR
 from bot.reports.gather import gather_comparison, gather_leaderboard
 from bot.transformers import GameList, OneGame, Player, PlayerList
 from bot.views import show_pages
@@ -32,6 +32,12 @@ NOT_IN_THIS_SERVER = (
     "`/leaderboard` ranks the members of a server, and the bot is not in this one: you are using it "
     "from your own account. Ask an admin to add the bot to this server with its invite link."
 )
+
+ONE_PLAYER = (
+    f"`/compare` needs {MIN_PLAYERS} to {MAX_PLAYERS} different RetroAchievements names, "
+    "separated by commas or spaces; you gave 1."
+)
+ONE_PLAYER_UNLINKED = "To compare yourself with one player, link your account with `/link` first."
 
 everywhere = app_commands.allowed_installs(guilds=True, users=True)
 in_any_chat = app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
@@ -91,7 +97,7 @@ class Community(commands.Cog):
     @app_commands.command(name="compare", description="Compare players side by side on games")
     @app_commands.describe(
         games="Game IDs, links or titles, separated by commas; quote a title that has commas (up to 10)",
-        users="2 to 10 RetroAchievements names, separated by commas or spaces",
+        users="2 to 10 RetroAchievements names, separated by commas or spaces (just one: you and them)",
     )
     @everywhere
     @in_any_chat
@@ -101,8 +107,11 @@ class Community(commands.Cog):
         games: app_commands.Transform[list[int], GameList(MAX_COMPARE_GAMES)],
         users: app_commands.Transform[list[str], PlayerList],
     ) -> None:
+        if len(users) < MIN_PLAYERS:
+            users = await self._with_own_account(interaction, users)
         self.cooldown.use(interaction.user.id)
-        await interaction.response.defer(thinking=True)
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
         comparison = await gather_comparison(self.bot.ra, users, games, game_source=self.bot.catalogue)
         if not comparison.players:
             raise InvalidInput(
@@ -113,6 +122,18 @@ class Community(commands.Cog):
                 self.bot.background.spawn(self.bot.storage.refresh_name(profile.ulid, profile.user))
         pages = render_comparison(comparison)
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
+
+    async def _with_own_account(
+        self, interaction: discord.Interaction[ProgressBot], users: list[str]
+    ) -> list[str]:
+        """The member's linked account (by ULID) ahead of the one name given, or a private refusal."""
+        async with DeferIfSlow(interaction, ephemeral=False):
+            link = await self.bot.storage.get_link(interaction.user.id)
+        if link is None:
+            raise InvalidInput(f"{ONE_PLAYER} {ONE_PLAYER_UNLINKED}")
+        if users[0].lower() in (link.ra_name.lower(), link.ra_ulid.lower()):
+            raise InvalidInput(ONE_PLAYER)
+        return [link.ra_ulid, *users]
 
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
     @app_commands.describe(game="A game ID, game page link or title")

@@ -28,6 +28,7 @@ import pytest
 
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage import (
+    DEFAULT_TIMEOUT_SECONDS,
     LATEST_VERSION,
     MIGRATIONS,
     LinkedAccount,
@@ -347,12 +348,21 @@ def test_migrations_are_numbered_one_to_latest() -> None:
 
 
 def test_open_storage_picks_the_backend_from_the_url(db_path: Path) -> None:
-    assert isinstance(open_storage(db_path), SQLiteStorage)
-    assert isinstance(open_storage(db_path, None), SQLiteStorage)
-    assert isinstance(open_storage(db_path, ""), SQLiteStorage)
-    assert isinstance(open_storage(db_path, "sqlite:///elsewhere.db"), SQLiteStorage)
-    assert isinstance(open_storage(db_path, "postgresql://bot@db/bot"), PostgresStorage)
-    assert isinstance(open_storage(db_path, "postgres://bot@db/bot"), PostgresStorage)
+    assert isinstance(open_storage(db_path).backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, None).backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "").backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "sqlite:///elsewhere.db").backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "postgresql://bot@db/bot").backend, PostgresStorage)
+    assert isinstance(open_storage(db_path, "postgres://bot@db/bot").backend, PostgresStorage)
+
+
+def test_open_storage_gives_the_backend_its_time_limit(db_path: Path) -> None:
+    sqlite = open_storage(db_path, timeout=1.5).backend
+    postgres = open_storage(db_path, "postgresql://bot@db/bot", timeout=2.5).backend
+    assert isinstance(sqlite, SQLiteStorage) and sqlite.timeout == 1.5
+    assert isinstance(postgres, PostgresStorage) and postgres.timeout == 2.5
+    default = open_storage(db_path).backend
+    assert isinstance(default, SQLiteStorage) and default.timeout == DEFAULT_TIMEOUT_SECONDS == 5.0
 
 
 async def test_everything_persists_across_reopen(backend: Backend) -> None:
@@ -408,7 +418,7 @@ async def test_concurrent_writes_all_land(storage: Storage, backend: Backend) ->
 
 async def test_fresh_file_is_created_and_migrated(db_path: Path) -> None:
     store = open_storage(db_path)
-    assert isinstance(store, SQLiteStorage)
+    assert isinstance(store.backend, SQLiteStorage)
     assert not db_path.parent.exists()
 
     await store.open()

@@ -34,6 +34,7 @@ import aiohttp
 
 from bot.catalogue.model import CatalogueGame, Console
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.patterns import is_username_or_ulid
 from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
@@ -51,8 +52,6 @@ from bot.ra.backends import (
 from bot.ra.cache import Missing
 from bot.ra.catalogue import CONSOLE_IDS, GAME_LIST, parse_console_ids, parse_game_list
 from bot.ra.models import (
-    ULID,
-    USERNAME,
     GameInfo,
     GameProgress,
     ResponseShapeError,
@@ -61,7 +60,20 @@ from bot.ra.models import (
     parse_user_profile,
     parse_user_progress,
 )
+from bot.ra.player_games import (
+    COMPLETION_CODEC,
+    COMPLETION_PAGE_SIZE,
+    MAX_RECENT_GAMES,
+    RECENTLY_PLAYED_CODEC,
+    CompletionPage,
+    RecentGame,
+    completion_key,
+    parse_completion_page,
+    parse_recently_played,
+    recently_played_key,
+)
 from bot.secret import Secret
+from bot.settings_spec import default_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,6 +84,8 @@ _BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("ra_backgroun
 USER_PROGRESS = "API_GetUserProgress"
 GAME = "API_GetGame"
 USER_PROFILE = "API_GetUserProfile"
+RECENTLY_PLAYED = "API_GetUserRecentlyPlayedGames"
+COMPLETION_PROGRESS = "API_GetUserCompletionProgress"
 _RETRY_STATUSES = frozenset({408, 425})
 
 KIB = 1024
@@ -100,20 +114,23 @@ _READ_CHUNK = 64 * KIB
 
 @dataclass(frozen=True)
 class RAClientOptions:
+    """The bot sets each field named by a setting's `client_option` in `bot.settings_spec`, and the
+    defaults are those settings' defaults; the retry timings and the user agent are the client's own."""
+
     base_url: str
     api_key: Secret
     username: str | None = None
-    timeout_seconds: float = 15.0
-    max_retries: int = 3
+    timeout_seconds: float = default_of("RA_TIMEOUT_SECONDS", float)
+    max_retries: int = default_of("RA_MAX_RETRIES", int)
     retry_base_seconds: float = 0.5
     retry_cap_seconds: float = 8.0
     max_retry_after_seconds: float = 30.0
-    requests_per_second: float = 3.0
-    burst: int = 6
-    ids_per_request: int = 100
-    cache_game_seconds: float = 21600.0
-    cache_profile_seconds: float = 60.0
-    cache_progress_seconds: float = 60.0
+    requests_per_second: float = default_of("RA_REQUESTS_PER_SECOND", float)
+    burst: int = default_of("RA_BURST", int)
+    ids_per_request: int = default_of("RA_IDS_PER_REQUEST", int)
+    cache_game_seconds: float = default_of("CACHE_GAME_SECONDS", float)
+    cache_profile_seconds: float = default_of("CACHE_PROFILE_SECONDS", float)
+    cache_progress_seconds: float = default_of("CACHE_PROGRESS_SECONDS", float)
     user_agent: str = "RAProgressBot/0.1 (+Discord bot)"
 
 
@@ -287,6 +304,20 @@ class RAClient:
         if profile is None:
             raise UserNotFound(user)
         return profile
+
+    def has_fresh_profile_and_progress(self, user: str, game_ids: Sequence[int]) -> bool:
+        """Whether both answers are in this process's cache, fresh (no I/O; a remote store says no)."""
+        profile = self._store.peek(profile_key(user), self._options.cache_profile_seconds, PROFILE_CODEC)
+        if isinstance(profile, Missing):
+            return False
+        ids = list(dict.fromkeys(i for i in game_ids if i > 0))
+        size = max(1, self._options.ids_per_request)
+        ttl = self._options.cache_progress_seconds
+        for n in range(0, len(ids), size):
+            progress = self._store.peek(progress_key(user, tuple(ids[n : n + size])), ttl, PROGRESS_CODEC)
+            if isinstance(progress, Missing):
+                return False
+        return True
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -509,6 +540,48 @@ class RAClient:
             background=background,
         )
 
+    # -- a player's games (bot.ra.player_games) -----------------------------------------------
+
+    async def get_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...]:
+        """The `count` (1-50) games the user played last, most recent first, with their progress.
+
+        An unknown user gets `()` (RetroAchievements answers `[]`, as for a player of nothing)."""
+        _check_user(user)
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        return await self._cached(
+            "recent",
+            recently_played_key(user, count),
+            self._options.cache_progress_seconds,
+            RECENTLY_PLAYED_CODEC,
+            lambda: self._fetch(RECENTLY_PLAYED, {"u": user, "c": str(count)}, parse_recently_played),
+        )
+
+    def peek_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...] | None:
+        """What `get_user_recently_played` would answer from the cache, without I/O; None if not cached
+        here (a Redis cache is never read this way)."""
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        cached = self._store.peek(
+            recently_played_key(user, count), self._options.cache_progress_seconds, RECENTLY_PLAYED_CODEC
+        )
+        return None if isinstance(cached, Missing) else cached
+
+    async def get_user_completion_page(self, user: str, offset: int = 0) -> CompletionPage:
+        """One page (`COMPLETION_PAGE_SIZE` games from `offset`) of the user's games with their highest
+        award, most recently unlocked first. An unknown user gets an empty page."""
+        _check_user(user)
+        offset = max(0, offset)
+        return await self._cached(
+            "completion",
+            completion_key(user, offset),
+            self._options.cache_progress_seconds,
+            COMPLETION_CODEC,
+            lambda: self._fetch(
+                COMPLETION_PROGRESS,
+                {"u": user, "c": str(COMPLETION_PAGE_SIZE), "o": str(offset)},
+                lambda data: parse_completion_page(offset, data),
+            ),
+        )
+
 
 @dataclass(frozen=True)
 class _Answer:
@@ -545,7 +618,7 @@ def _failure_level(background: bool) -> int:
 
 def _check_user(user: str) -> None:
     """Refuse names the server would answer with 422, before spending a request."""
-    if not (USERNAME.fullmatch(user) or ULID.fullmatch(user)):
+    if not is_username_or_ulid(user):
         raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
 
 

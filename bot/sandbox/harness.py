@@ -189,10 +189,7 @@ async def running_sandbox(
             bot = create_bot(settings, guild_ready_timeout=0.01)
             task = asyncio.create_task(run_bot(settings, bot))
             await _until_ready(fake_discord, task)
-            startup: list[RecordedRARequest] = []
-            if wait_for_catalogue:
-                await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=120.0)
-                startup, fake_ra.requests = fake_ra.requests, []
+            startup = await _after_start_up(bot, fake_ra, wait_for_catalogue)
             try:
                 yield Sandbox(
                     discord=fake_discord, ra=fake_ra, bot=bot, settings=settings, startup_requests=startup
@@ -204,6 +201,20 @@ async def running_sandbox(
             await fake_discord.stop()
             await fake_ra.stop()
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def _after_start_up(
+    bot: ProgressBot, fake_ra: FakeRA, wait_for_catalogue: bool
+) -> list[RecordedRARequest]:
+    """Waits for the bot's own calls at start (the RetroAchievements key check, and the catalogue's first
+    pass unless told not to) and hands them back, so that tests see only the requests their commands
+    cause."""
+    if bot.ra_key_check is not None:
+        await bot.ra_key_check
+    if wait_for_catalogue:
+        await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=120.0)
+    startup, fake_ra.requests = fake_ra.requests, []
+    return startup
 
 
 async def _until_ready(fake_discord: FakeDiscord, bot_task: asyncio.Task[None]) -> None:

@@ -2,6 +2,11 @@
 
 Callers depend only on `Storage`, `LinkedAccount` and `StorageError`; the SQLite file
 database is one implementation, and a server database can be another.
+
+Every call on an open storage returns or raises within its time limit (`DEFAULT_TIMEOUT_SECONDS` unless
+the backend is given another). A database that is there but cannot answer right now (unreachable,
+hung, locked by another program, disk full) raises `StorageUnavailable`, a `StorageError`: the next
+call tries again, and succeeds once the database is back.
 """
 
 from __future__ import annotations
@@ -17,9 +22,15 @@ from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 
 RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
 
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
 
 class StorageError(Exception):
     """The database cannot be used; the message names the file and what the operator should do."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot answer right now (unreachable, too slow, locked, disk full); retry later."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,11 @@ def check_link_fields(ra_ulid: str, ra_name: str) -> None:
         raise ValueError("a RetroAchievements name cannot be blank")
 
 
+def escape_like(text: str) -> str:
+    """`text` with LIKE wildcards escaped for `ESCAPE '\\'` (the same in SQLite and PostgreSQL)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Storage(Protocol):
     """Links, guild memberships and small settings; every acknowledged write is durable."""
 
@@ -68,6 +84,10 @@ class Storage(Protocol):
 
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
+        ...
+
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
         ...
 
     async def unlink(self, discord_user_id: int) -> bool:
