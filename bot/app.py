@@ -13,10 +13,13 @@ import yarl
 from discord.ext import commands
 
 from bot.background import BackgroundWrites
+from bot.catalogue.refresh import CatalogueRefresher
+from bot.catalogue.service import Catalogue
 from bot.command_sync import sync_commands
 from bot.config import Settings
 from bot.engines import open_ra_client
 from bot.error_handler import install_log_filters
+from bot.game_suggestions import GameSuggestionSource
 from bot.health import expected_shards, readiness_problems, refresh_gauges
 from bot.i18n.catalogues import load_all as load_translations
 from bot.i18n.commands import CommandTranslator
@@ -40,6 +43,8 @@ class ProgressBot(commands.AutoShardedBot):
 
     ra: RAClient
     storage: GuardedStorage
+    catalogue: Catalogue
+    catalogue_refresher: CatalogueRefresher
 
     def __init__(self, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
         # A text-only bot: discord.py's warnings about missing voice libraries would only confuse operators.
@@ -59,6 +64,8 @@ class ProgressBot(commands.AutoShardedBot):
         self.settings = settings
         self.metrics = Metrics()
         self.background = BackgroundWrites()
+        # Where games options' autocomplete looks, in order (see bot.game_suggestions).
+        self.game_suggestion_sources: list[GameSuggestionSource] = []
         self.draining = False
         self._resources = contextlib.AsyncExitStack()
         # `python -m bot --sync-commands` logs in only to register the commands itself, forced.
@@ -140,6 +147,8 @@ class ProgressBot(commands.AutoShardedBot):
         resources.push_async_callback(self.storage.close)
         await self.storage.open()
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
+        self.catalogue = Catalogue(self.storage, self.ra, self.background)
+        self.game_suggestion_sources.append(self.catalogue.suggest)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         load_translations()
@@ -147,6 +156,11 @@ class ProgressBot(commands.AutoShardedBot):
         install_stale_button_handler(self)
         if self.only_sync_commands:
             return
+        self.catalogue_refresher = CatalogueRefresher(
+            self.catalogue, self.storage, self.ra, refresh_hours=settings.catalogue_refresh_hours
+        )
+        await self.catalogue_refresher.start()
+        resources.push_async_callback(self.catalogue_refresher.close)
         await sync_commands(self)
         self.ra_key_check = asyncio.create_task(self._check_ra_key())
         resources.callback(self.ra_key_check.cancel)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from bot.i18n.language import ENGLISH, Language, Message, msg
+from bot.i18n.language import ENGLISH, Joined, Language, Message, Text, msg
 
 
 class BotError(Exception):
@@ -17,8 +17,8 @@ class BotError(Exception):
     (`in_language`). `str()` and `user_message` are the English text, for logs and tests.
     """
 
-    def __init__(self, message: Message | str) -> None:
-        self.message = message if isinstance(message, Message) else msg(message)
+    def __init__(self, message: Text | str) -> None:
+        self.message: Text = message if isinstance(message, Message | Joined) else msg(message)
         super().__init__(ENGLISH.render(self.message))
 
     @property

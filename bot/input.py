@@ -99,15 +99,17 @@ def parse_game_ids(raw: str, max_games: int = 50) -> list[int]:
             )
         )
     if len(ids) > max_games:
-        raise InvalidInput(
-            msg_n(
-                "That is {n} game; one command can show at most {most}. Split them over several commands.",
-                "That is {n} games; one command can show at most {most}. Split them over several commands.",
-                len(ids),
-                most=max_games,
-            )
-        )
+        raise InvalidInput(too_many_games(len(ids), max_games))
     return ids
+
+
+def too_many_games(count: int, most: int) -> Message:
+    return msg_n(
+        "That is {n} game; one command can show at most {most}. Split them over several commands.",
+        "That is {n} games; one command can show at most {most}. Split them over several commands.",
+        count,
+        most=most,
+    )
 
 
 def split_list(raw: str) -> list[str]:

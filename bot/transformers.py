@@ -12,9 +12,10 @@ from discord import app_commands
 
 from bot.autocomplete import choices, suggest_name_list, suggest_names
 from bot.errors import InvalidInput
+from bot.game_suggestions import Typing, complete_games
 from bot.i18n.interactions import member_language
-from bot.i18n.language import ENGLISH, Language, Message
-from bot.input import parse_game_ids, parse_username, parse_usernames
+from bot.i18n.language import ENGLISH, Language, Text
+from bot.input import parse_username, parse_usernames
 from bot.storage import StorageError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class RefusedOption(app_commands.AppCommandError):
     """What the member typed cannot be used; `message` names the part and the fix, in any language
     (`user_message` is the English text)."""
 
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Text) -> None:
         self.message = message
         super().__init__(ENGLISH.render(message))
 
@@ -102,18 +103,46 @@ class PlayerList(app_commands.Transformer):
 
 
 class GameList(app_commands.Transformer):
-    """Game IDs and game page links separated by commas or spaces, at most `limit` (default: MAX_GAMES)."""
+    """Game IDs, game page links and titles, at most `limit` (default: MAX_GAMES); titles are looked up in
+    the game catalogue (the list syntax: `bot.game_items`). Completes the game being typed."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = limit
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> list[int]:
-        limit = self.limit if self.limit is not None else _bot(interaction).settings.max_games
-        return _refusing(parse_game_ids, value, limit)
+        bot = _bot(interaction)
+        limit = self.limit if self.limit is not None else bot.settings.max_games
+        return _refusing(bot.catalogue.resolve_list, value, limit)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return await _games_in_time(interaction, str(value), single=False)
 
 
 class OneGame(app_commands.Transformer):
-    """One game ID or game page link."""
+    """One game: an ID, a game page link or a title (commas and all). Completes titles."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> int:
-        return _refusing(parse_game_ids, value, 1)[0]
+        return _refusing(_bot(interaction).catalogue.resolve_one, value)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return await _games_in_time(interaction, str(value), single=True)
+
+
+async def _games_in_time(interaction: discord.Interaction[Any], typed: str, *, single: bool) -> Choices:
+    """Games for the item being typed: the bot's suggestion sources in order (recently played games,
+    when a source gives them, then the catalogue's titles), inside Discord's deadline."""
+    bot = _bot(interaction)
+    options = {name: str(value) for name, value in interaction.namespace}
+    typing = Typing(interaction.user.id, interaction.guild_id, options)
+    suggestions = complete_games(
+        bot.game_suggestion_sources,
+        typed,
+        typing,
+        whole_titles=bot.catalogue.starting_with,
+        single=single,
+    )
+    return await _in_time(suggestions)

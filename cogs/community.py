@@ -18,6 +18,7 @@ from bot.i18n.interactions import member_language
 from bot.i18n.language import N_, Language, command, msg
 from bot.input import MIN_PLAYERS, quote, wrong_player_count
 from bot.render.compare import render_comparison
+from bot.render.games import unknown_game_message
 from bot.render.leaderboard import render_leaderboard
 from bot.render.style import EMBED_COLOUR
 from bot.reports.gather import gather_comparison, gather_leaderboard
@@ -106,7 +107,7 @@ class Community(commands.Cog):
 
     @app_commands.command(name="compare", description="Compare players side by side on games")
     @app_commands.describe(
-        games="Game IDs or game page links, separated by commas or spaces (up to 10)",
+        games="Game IDs, links or titles, separated by commas; quote a title that has commas (up to 10)",
         users="2 to 10 RetroAchievements names, separated by commas or spaces (just one: you and them)",
     )
     @everywhere
@@ -122,7 +123,7 @@ class Community(commands.Cog):
         self.cooldown.use(interaction.user.id)
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
-        comparison = await gather_comparison(self.bot.ra, users, games)
+        comparison = await gather_comparison(self.bot.ra, users, games, game_source=self.bot.catalogue)
         if not comparison.players:
             raise InvalidInput(
                 msg(
@@ -149,7 +150,7 @@ class Community(commands.Cog):
         return [link.ra_ulid, *users]
 
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
-    @app_commands.describe(game="A game ID or game page link")
+    @app_commands.describe(game="A game ID, game page link or title")
     @everywhere
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     async def leaderboard(
@@ -168,6 +169,8 @@ class Community(commands.Cog):
         async with DeferIfSlow(interaction, ephemeral=False):
             await self.bot.background.settle_all()  # members who used the bot a moment ago are on the board
             links = await self.bot.storage.guild_links(interaction.guild_id)
+            if links and await self.bot.catalogue.get_game(game) is None:
+                raise InvalidInput(unknown_game_message(game))
         if not links:
             raise InvalidInput(
                 msg(
@@ -187,6 +190,7 @@ class Community(commands.Cog):
                 concurrency=LEADERBOARD_CONCURRENCY,
                 max_age=self.bot.settings.cache_leaderboard_seconds,
                 on_progress=reporter.update,
+                game_source=self.bot.catalogue,
             )
         finally:
             await reporter.stop()

@@ -35,7 +35,7 @@ class Progress(commands.Cog):
     )
     @app_commands.describe(
         user="RetroAchievements user name, for example MaxMilyin (default: your linked account)",
-        games="Game IDs or game page links, separated by commas or spaces (up to 50)",
+        games="Game IDs, links or titles, separated by commas; quote a title with commas (none: played last)",
     )
     @app_commands.allowed_installs(guilds=True, users=True)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
@@ -56,7 +56,7 @@ class Progress(commands.Cog):
                     msg("{name} has not played any game on RetroAchievements yet.", name=report.profile.user)
                 )
         else:
-            report = await gather_progress_report(self.bot.ra, player, games)
+            report = await gather_progress_report(self.bot.ra, player, games, game_source=self.bot.catalogue)
         if report.profile.ulid:
             self.bot.background.spawn(self.bot.storage.refresh_name(report.profile.ulid, report.profile.user))
         pages = render_progress(report, member_language(interaction))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.sandbox.harness import Sandbox, final_answer, running_sandbox
+from tests.test_e2e_catalogue import catalogue_dataset
 
 NO_COOLDOWN = {"PROGRESS_COOLDOWN_SECONDS": "0"}
 OTHER_MEMBER = 200000000000000099
@@ -44,7 +45,8 @@ LANGUAGES: dict[str, Expected] = {
         points="811 von 1.001\n(Hardcore 671)",
         softcore="`Casual   █████░░░░░` 57\xa0% · 20/35 · 210/400 Pkt.",
         footer="Daten von RetroAchievements.org",
-        refusal="`zelda` ist keine Spiel-ID. Verwende Zahlen wie `1446`",
+        refusal="`0` ist keine Spiel-ID: IDs sind ganze Zahlen von 1 bis 2147483647.",
+        no_title="Kein RetroAchievements-Spiel heißt `zelda`. Prüf die Schreibweise",
         buttons="Zurück|1/2|Weiter",
         page_two="Daten von RetroAchievements.org · Seite 2/2",
         expired="Diese Schaltflächen sind abgelaufen: Führ den Befehl noch einmal aus.",
@@ -56,7 +58,8 @@ LANGUAGES: dict[str, Expected] = {
         points="811 de 1.001\n(hardcore 671)",
         softcore="`Casual   █████░░░░░` 57% · 20/35 · 210/400 pts",
         footer="Dados do RetroAchievements.org",
-        refusal="`zelda` não é um ID de jogo. Use números como `1446`",
+        refusal="`0` não é um ID de jogo: os IDs são números inteiros de 1 a 2147483647.",
+        no_title="Nenhum jogo do RetroAchievements tem o título `zelda`. Confira a grafia",
         buttons="Anterior|1/2|Próxima",
         page_two="Dados do RetroAchievements.org · Página 2/2",
         expired="Estes botões expiraram: use o comando de novo.",
@@ -68,7 +71,8 @@ LANGUAGES: dict[str, Expected] = {
         points="811 de 1.001\n(hardcore 671)",
         softcore="`Casual   █████░░░░░` 57\xa0% · 20/35 · 210/400 pts",
         footer="Datos de RetroAchievements.org",
-        refusal="`zelda` no es un ID de juego. Usa números como `1446`",
+        refusal="`0` no es un ID de juego: los ID son números enteros del 1 al 2147483647.",
+        no_title="Ningún juego de RetroAchievements se titula `zelda`. Revisa cómo está escrito",
         buttons="Anterior|1/2|Siguiente",
         page_two="Datos de RetroAchievements.org · Página 2/2",
         expired="Estos botones han caducado: vuelve a usar el comando.",
@@ -81,7 +85,8 @@ LANGUAGES: dict[str, Expected] = {
         points="811 de 1,001\n(hardcore 671)",
         softcore="`Casual   █████░░░░░` 57% · 20/35 · 210/400 pts",
         footer="Datos de RetroAchievements.org",
-        refusal="`zelda` no es un ID de juego. Usa números como `1446`",
+        refusal="`0` no es un ID de juego: los ID son números enteros del 1 al 2147483647.",
+        no_title="Ningún juego de RetroAchievements se titula `zelda`. Revisa cómo está escrito",
         buttons="Anterior|1/2|Siguiente",
         page_two="Datos de RetroAchievements.org · Página 2/2",
         expired="Estos botones han caducado: vuelve a usar el comando.",
@@ -93,7 +98,11 @@ LANGUAGES: dict[str, Expected] = {
         points="811 sur 1\u202f001\n(hardcore 671)",
         softcore="`Facile   █████░░░░░` 57\xa0% · 20/35 · 210/400 pts",
         footer="Données de RetroAchievements.org",
-        refusal="`zelda` n\u2019est pas un identifiant de jeu. Utilise des nombres comme `1446`",
+        refusal=(
+            "`0` n\u2019est pas un identifiant de jeu : les identifiants sont des nombres entiers de 1 à "
+            "2147483647."
+        ),
+        no_title="Aucun jeu RetroAchievements ne s\u2019intitule `zelda`. Vérifie l\u2019orthographe",
         buttons="Précédente|1/2|Suivante",
         page_two="Données de RetroAchievements.org · Page 2/2",
         expired="Ces boutons ont expiré : relance la commande.",
@@ -168,10 +177,12 @@ async def test_the_same_progress_in_each_language(sandbox: Sandbox, locale: str)
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))
-async def test_a_refusal_in_each_language(sandbox: Sandbox, locale: str) -> None:
-    answer = await sandbox.ask("progress", user="MaxMilyin", games="zelda", locale=locale)
+async def test_refusals_in_each_language(sandbox: Sandbox, locale: str) -> None:
+    answer = await sandbox.ask("progress", user="MaxMilyin", games="0", locale=locale)
     assert answer["flags"] & 64 and answer["embeds"] == []
-    assert answer["content"].startswith(LANGUAGES[locale].refusal), answer["content"]
+    assert answer["content"] == LANGUAGES[locale].refusal
+    no_title = await sandbox.ask("progress", user="MaxMilyin", games="zelda", locale=locale)
+    assert no_title["content"].startswith(LANGUAGES[locale].no_title), no_title["content"]
 
 
 @pytest.mark.parametrize("locale", list(LANGUAGES))
@@ -224,8 +235,8 @@ async def test_a_language_without_a_catalogue_reads_english(sandbox: Sandbox, lo
     await final_answer(other)
     assert [(e.kind, e.body) for e in other.events] == [(e.kind, e.body) for e in english.events]
     assert other.events[-1].body["embeds"][0]["title"] == "Progress on 3 games"
-    refused = await sandbox.ask("progress", user="MaxMilyin", games="zelda", locale=locale)
-    assert refused["content"].startswith("`zelda` is not a game ID. Use numbers such as `1446`")
+    refused = await sandbox.ask("progress", user="MaxMilyin", games="0", locale=locale)
+    assert refused["content"] == "`0` is not a game ID: IDs are whole numbers from 1 to 2147483647."
 
 
 async def test_the_members_language_wins_over_the_servers_for_a_reply(sandbox: Sandbox) -> None:
@@ -283,3 +294,16 @@ async def test_commands_are_registered_with_every_languages_names(sandbox: Sandb
     options = {option["name"]: option for option in progress["options"]}
     assert options["user"]["name_localizations"]["fr"] == "joueur"
     assert commands["leaderboard"]["name_localizations"]["pt-BR"] == "classificação"
+
+
+async def test_a_title_that_names_several_games_in_german() -> None:
+    async with running_sandbox(catalogue_dataset(), env=NO_COOLDOWN) as sandbox:
+        answer = await sandbox.ask("progress", user="MaxMilyin", games="Sonic the Hedgehog", locale="de")
+    assert answer["flags"] & 64
+    assert answer["content"] == (
+        "`Sonic the Hedgehog` passt auf 3 Spiele. Verwende die ID des gemeinten Spiels (oder seinen Link "
+        "auf retroachievements.org) oder wähl es aus den Vorschlägen, die beim Tippen erscheinen.\n"
+        "• Sonic the Hedgehog · Game Gear · ID `21`\n"
+        "• Sonic the Hedgehog · Genesis/Mega Drive · ID `1`\n"
+        "• Sonic the Hedgehog · Master System · ID `20`"
+    )

@@ -147,7 +147,8 @@ async def test_unknown_user_is_told_privately_after_the_public_defer(sandbox: Sa
     [
         ({"user": "Max Milyin", "games": "1"}, "`Max Milyin` is not a RetroAchievements user name"),
         ({"user": "@everyone", "games": "1"}, "`@everyone` is not a RetroAchievements user name"),
-        ({"user": "MaxMilyin", "games": "1, abc"}, "`abc` is not a game ID."),
+        ({"user": "MaxMilyin", "games": "1, abc"}, "No RetroAchievements game is titled `abc`."),
+        ({"user": "MaxMilyin", "games": "1, 0"}, "`0` is not a game ID: IDs are whole numbers"),
         ({"user": "MaxMilyin", "games": " "}, "Give at least one game"),
         ({"user": "MaxMilyin", "games": " ".join(map(str, range(1, 52)))}, "That is 51 games"),
     ],

@@ -51,6 +51,22 @@ class Message:
     context: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """Texts shown one after the other, each translated on its own: a refusal made of several messages
+    and lines of data. Plain strings among `parts` are shown as they are (data, not words)."""
+
+    parts: tuple[Message | Joined | str, ...]
+    separator: str = ""
+
+
+Text = Message | Joined
+
+
+def joined(*parts: Message | Joined | str, separator: str = "") -> Joined:
+    return Joined(parts, separator)
+
+
 def msg(message_id: str, /, **params: object) -> Message:
     return Message(message_id, params)
 
@@ -110,7 +126,11 @@ class Language:
     def tp(self, context: str, message_id: str, /, **params: object) -> str:
         return self._format(self._translations.pgettext(context, message_id), message_id, params)
 
-    def render(self, message: Message) -> str:
+    def render(self, message: Message | Joined) -> str:
+        if isinstance(message, Joined):
+            return message.separator.join(
+                part if isinstance(part, str) else self.render(part) for part in message.parts
+            )
         if message.plural is not None:
             return self.tn(message.id, message.plural, message.n, **message.params)
         if message.context is not None:
@@ -140,7 +160,7 @@ class Language:
             return source.format_map(values)
 
     def _value(self, value: object) -> str:
-        if isinstance(value, Message):
+        if isinstance(value, Message | Joined):
             return self.render(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return self.number(value)

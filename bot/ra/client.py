@@ -19,6 +19,7 @@ exception (whose text holds the URL) escape or become the cause or context of an
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import json
 import logging
@@ -31,6 +32,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from bot.catalogue.model import CatalogueGame, Console
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
 from bot.patterns import is_username_or_ulid
 from bot.ra.backends import (
@@ -48,6 +50,7 @@ from bot.ra.backends import (
     progress_key,
 )
 from bot.ra.cache import Missing
+from bot.ra.catalogue import CONSOLE_IDS, GAME_LIST, parse_console_ids, parse_game_list
 from bot.ra.models import (
     GameInfo,
     GameProgress,
@@ -74,6 +77,9 @@ from bot.settings_spec import default_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Set while a background request runs: its failed attempts are logged at DEBUG, since the background
+# job that made it reports the outcome once.
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("ra_background_request", default=False)
 
 USER_PROGRESS = "API_GetUserProgress"
 GAME = "API_GetGame"
@@ -354,14 +360,17 @@ class RAClient:
         parse: Callable[[object], T],
         *,
         not_found_is_answer: bool = False,
+        background: bool = False,
     ) -> T:
         """One answer from upstream, parsed; a wrong shape becomes RAUnavailable (not retried)."""
-        data = await self._get_json(endpoint, params, not_found_is_answer=not_found_is_answer)
+        data = await self._get_json(
+            endpoint, params, not_found_is_answer=not_found_is_answer, background=background
+        )
         try:
             return parse(data)
         except ResponseShapeError as exc:
             reason = str(exc)
-        log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
+        log.log(_failure_level(background), "%s: answer of an unexpected shape: %s", endpoint, reason)
         raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
@@ -381,17 +390,34 @@ class RAClient:
         return full
 
     async def _get_json(
-        self, endpoint: str, params: dict[str, str], *, not_found_is_answer: bool = False
+        self,
+        endpoint: str,
+        params: dict[str, str],
+        *,
+        not_found_is_answer: bool = False,
+        background: bool = False,
     ) -> object:
-        """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error."""
+        """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error.
+
+        `background` requests take the rate limiter's lower-priority lane: they always yield to members'
+        commands, and their failed attempts are logged at DEBUG (their caller reports the outcome)."""
+        marker = _BACKGROUND.set(background)
+        try:
+            return await self._get_json_marked(endpoint, params, not_found_is_answer, background)
+        finally:
+            _BACKGROUND.reset(marker)
+
+    async def _get_json_marked(
+        self, endpoint: str, params: dict[str, str], not_found_is_answer: bool, background: bool
+    ) -> object:
         attempts = self._options.max_retries + 1
         failure = _Failure("no attempt made")
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 self.stats.retries += 1
                 await asyncio.sleep(self._retry_delay(failure, attempt - 1))
-            waited = await self._limiter.acquire()
-            if waited > 0 and self._observer is not None:
+            waited = await self._limiter.acquire(background=background)
+            if waited > 0 and self._observer is not None and not background:
                 self._observer.rate_limit_wait(waited)
             self.stats.requests[endpoint] += 1
             result = await self._attempt(endpoint, params, attempt, not_found_is_answer)
@@ -400,7 +426,12 @@ class RAClient:
             failure = result
             limit = self._options.max_retry_after_seconds
             if failure.rate_limited and failure.retry_after is not None and failure.retry_after > limit:
-                log.warning("%s: asked to wait %.0f s, giving up", endpoint, failure.retry_after)
+                log.log(
+                    _failure_level(background),
+                    "%s: asked to wait %.0f s, giving up",
+                    endpoint,
+                    failure.retry_after,
+                )
                 raise RARateLimited()
         if failure.rate_limited:
             raise RARateLimited()
@@ -487,8 +518,27 @@ class RAClient:
 
     @staticmethod
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
-        log.warning("%s: %s (attempt %d)", endpoint, failure.reason, attempt)
+        log.log(_failure_level(_BACKGROUND.get()), "%s: %s (attempt %d)", endpoint, failure.reason, attempt)
         return failure
+
+    # -- the game catalogue (see bot.ra.catalogue) ----------------------------------------------
+
+    async def get_console_ids(self, *, background: bool = False) -> list[Console]:
+        """Every game system (hubs and events left out), by ID. Not cached: the catalogue keeps it."""
+        return await self._fetch(CONSOLE_IDS, {"g": "1"}, parse_console_ids, background=background)
+
+    async def get_game_list(self, console_id: int, *, background: bool = False) -> list[CatalogueGame]:
+        """Every game of one console with published achievements. Not cached: the catalogue keeps it.
+
+        Raises RAUnavailable for an answer that is not such a list (`{"success": false}` among them)."""
+        if console_id < 1:
+            raise RAInvalidRequest(f"console ID {console_id} is not positive")
+        return await self._fetch(
+            GAME_LIST,
+            {"i": str(console_id), "f": "1", "h": "0"},
+            lambda data: parse_game_list(console_id, data),
+            background=background,
+        )
 
     # -- a player's games (bot.ra.player_games) -----------------------------------------------
 
@@ -560,6 +610,10 @@ def _decode_json(body: bytes) -> _Answer | None:
         return _Answer(json.loads(body.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+
+
+def _failure_level(background: bool) -> int:
+    return logging.DEBUG if background else logging.WARNING
 
 
 def _check_user(user: str) -> None:

@@ -121,6 +121,27 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return math.floor(wait)
 """
 
+# The background lane. KEYS: the limit's key. ARGV: µs per request, burst tolerance (µs), reserve (µs).
+# Books the next slot only if it is free now with `reserve` of the burst to spare (so it is never ahead
+# of a foreground caller, who books ahead); else books nothing. Returns 0 when booked, else the µs until
+# it may be (the caller sleeps, then asks again).
+_GCRA_BACKGROUND = """
+local now = redis.call('TIME')
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat or tat < now_us then
+  tat = now_us
+end
+local wait = tat - tonumber(ARGV[2]) + tonumber(ARGV[3]) - now_us
+if wait > 0 then
+  return math.ceil(wait)
+end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now_us) / 1000) + 1000)
+return 0
+"""
+
 _HIT, _LOCKED_BY_US, _LOCKED = 1, 2, 3
 
 
@@ -493,7 +514,9 @@ class RedisRateLimiter:
         self._interval_us = 1_000_000 / rate
         self._tolerance_us = (burst - 1) * self._interval_us
         self._script = redis.register_script(_GCRA)
+        self._background_script = redis.register_script(_GCRA_BACKGROUND)
         self._local = MemoryRateLimiter(rate, burst)
+        self._reserve_us = self._local.bucket.reserve * self._interval_us
         self.breaker = breaker or RedisBreaker(redis)
         self._waits = 0
         self._total_wait_seconds = 0.0
@@ -514,8 +537,10 @@ class RedisRateLimiter:
         """True while the limiter uses its in-process fallback (the breaker is open)."""
         return self.breaker.is_open
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         """Wait for this caller's slot; returns the seconds waited."""
+        if background:
+            return await self._acquire_background()
         try:
             wait_us = await self.breaker.run(
                 "booking a rate-limit slot",
@@ -535,6 +560,29 @@ class RedisRateLimiter:
             waited = loop.time() - start
             self._total_wait_seconds += waited
         return waited
+
+    async def _acquire_background(self) -> float:
+        """The background lane: asks for a slot with part of the burst to spare, sleeping until there
+        may be one; never books ahead, so foreground callers in any process are never behind it."""
+        waited = 0.0
+        while not self.redis_down:
+            try:
+                wait_us = int(
+                    await self.breaker.run(
+                        "booking a background rate-limit slot",
+                        lambda: self._background_script(
+                            keys=[self.key], args=[self._interval_us, self._tolerance_us, self._reserve_us]
+                        ),
+                    )
+                )
+            except RedisUnavailable:
+                break
+            if wait_us <= 0:
+                return waited
+            delay = max(wait_us / 1_000_000, 0.005)
+            await asyncio.sleep(delay)
+            waited += delay
+        return waited + await self._local.acquire(background=True)
 
     async def close(self) -> None:
         await self._local.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.i18n.language import ENGLISH, Language
+from bot.i18n.language import ENGLISH, Language, Message, msg
 from bot.ra.models import GameInfo, GameProgress, game_url
 from bot.ra.player_games import AwardKind
 from bot.render.bars import bar, percent_floor
@@ -51,8 +51,12 @@ def untitled(game_id: int, language: Language = ENGLISH) -> str:
 
 
 def unknown_game(game_id: int, language: Language = ENGLISH) -> str:
-    title = language.t("Unknown game #{id}", id=str(game_id))
-    return f"**{title}**\n" + language.t("RetroAchievements has no game with this ID.")
+    return language.render(unknown_game_message(game_id))
+
+
+def unknown_game_message(game_id: int) -> Message:
+    """For a game ID that RetroAchievements does not know: in a reply's list, or as a refusal."""
+    return msg("**Unknown game #{id}**\nRetroAchievements has no game with this ID.", id=str(game_id))
 
 
 def player_name(name: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox import fake_player_games
+from bot.sandbox.fake_catalogue import FakeCatalogueControl, catalogue_endpoints
 
 UNAUTHENTICATED_BODY: dict[str, Any] = {
     "message": "Unauthenticated.",
@@ -296,6 +297,7 @@ class FakeRA:
         self.requests: list[RecordedRARequest] = []
         self._api_key = api_key
         self._failures: list[_Failure] = []
+        self.catalogue = FakeCatalogueControl()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -412,6 +414,7 @@ class FakeRA:
             "API_GetGame": self._game,
             "API_GetUserProfile": self._user_profile,
             **fake_player_games.endpoints(self.dataset, self._json),
+            **catalogue_endpoints(self),
         }
 
     def _json(self, body: Any, status: int = 200) -> web.Response:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import discord.http
 from bot.app import ProgressBot, create_bot, run_bot
 from bot.config import Settings, settings_from_mapping
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
-from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
+from bot.sandbox.fake_ra import Dataset, FakeRA, RecordedRARequest, demo_dataset
 
 SANDBOX_API_KEY = "SandboxKey00000000000000000000ab"
 DEFAULT_MEMBER_ID = 200000000000000001
@@ -39,6 +39,9 @@ class Sandbox:
     ra: FakeRA
     bot: ProgressBot
     settings: Settings
+    #: What the bot asked RetroAchievements for before the sandbox was handed over (the catalogue's
+    #: first fill); `ra.requests` starts empty, so that it holds only what the test's commands cause.
+    startup_requests: list[RecordedRARequest] = field(default_factory=list)
 
     async def command(
         self,
@@ -165,10 +168,17 @@ async def running_sandbox(
     data_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
     ra_delay: float = 0.0,
+    prepare: Callable[[FakeRA], None] | None = None,
+    wait_for_catalogue: bool = True,
 ) -> AsyncIterator[Sandbox]:
-    """Starts both fakes and the bot; stops all three and restores discord.py's addresses afterwards."""
+    """Starts both fakes and the bot; stops all three and restores discord.py's addresses afterwards.
+
+    `prepare` is called with the fake RetroAchievements before the bot starts (to make it fail, say).
+    With `wait_for_catalogue`, the sandbox is handed over once the bot's first catalogue pass is done."""
     saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     fake_ra = FakeRA(dataset or demo_dataset(), api_key=SANDBOX_API_KEY, delay=ra_delay)
+    if prepare is not None:
+        prepare(fake_ra)
     fake_discord = FakeDiscord()
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ra-bot-")))
@@ -186,9 +196,11 @@ async def running_sandbox(
             bot = create_bot(settings, guild_ready_timeout=0.01)
             task = asyncio.create_task(run_bot(settings, bot))
             await _until_ready(fake_discord, task)
-            await _after_start_up(bot, fake_ra)
+            startup = await _after_start_up(bot, fake_ra, wait_for_catalogue)
             try:
-                yield Sandbox(discord=fake_discord, ra=fake_ra, bot=bot, settings=settings)
+                yield Sandbox(
+                    discord=fake_discord, ra=fake_ra, bot=bot, settings=settings, startup_requests=startup
+                )
             finally:
                 await bot.close()
                 await task
@@ -198,12 +210,18 @@ async def running_sandbox(
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
-async def _after_start_up(bot: ProgressBot, fake_ra: FakeRA) -> None:
-    """Waits for the bot's own call at start (the RetroAchievements key check) and forgets it, so that
-    tests see only the requests their commands cause."""
+async def _after_start_up(
+    bot: ProgressBot, fake_ra: FakeRA, wait_for_catalogue: bool
+) -> list[RecordedRARequest]:
+    """Waits for the bot's own calls at start (the RetroAchievements key check, and the catalogue's first
+    pass unless told not to) and hands them back, so that tests see only the requests their commands
+    cause."""
     if bot.ra_key_check is not None:
         await bot.ra_key_check
-    fake_ra.requests.clear()
+    if wait_for_catalogue:
+        await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=120.0)
+    startup, fake_ra.requests = fake_ra.requests, []
+    return startup
 
 
 async def _until_ready(fake_discord: FakeDiscord, bot_task: asyncio.Task[None]) -> None:

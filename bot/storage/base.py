@@ -11,10 +11,14 @@ call tries again, and succeeds once the database is back.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 
 RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
 
@@ -41,6 +45,11 @@ class LinkedAccount:
     ra_ulid: str
     ra_name: str
     linked_at: datetime
+
+
+def lease_key(name: str) -> int:
+    """A stable signed 64-bit number for a lease's name (PostgreSQL's advisory lock keys)."""
+    return int.from_bytes(hashlib.sha256(f"ra-bot-lease:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 def check_link_fields(ra_ulid: str, ra_name: str) -> None:
@@ -107,4 +116,41 @@ class Storage(Protocol):
 
     async def set_meta(self, key: str, value: str) -> None:
         """Store a small value under `key`, replacing any older one."""
+        ...
+
+    # -- the game catalogue (bot.catalogue) -----------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        ...
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at` (Unix seconds), adding new ones
+        and renaming known ones; consoles it did not name are kept as they are."""
+        ...
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games` (a game filed under another
+        console moves), and the console notes `refreshed_at` and how many games it has."""
+        ...
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        ...
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        ...
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        ...
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease `name`, taking it if it is free; held until close().
+
+        One holder among every process sharing the database. A holder that dies loses it: the database
+        frees it when the holder's session ends (PostgreSQL) or its file lock goes (SQLite)."""
         ...

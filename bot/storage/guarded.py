@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import LinkedAccount, Storage, StorageError
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,38 @@ class GuardedStorage:
     async def set_meta(self, key: str, value: str) -> None:
         """Store a small value under `key`, replacing any older one."""
         await self._watch(self.backend.set_meta(key, value))
+
+    # -- the game catalogue (bot.catalogue) -----------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        return await self._watch(self.backend.catalogue_consoles())
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at`; others are kept."""
+        await self._watch(self.backend.save_catalogue_consoles(consoles, listed_at))
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games`."""
+        await self._watch(self.backend.replace_catalogue_games(console, games, refreshed_at))
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        await self._watch(self.backend.add_catalogue_games(games))
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        return await self._watch(self.backend.catalogue_games())
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        return await self._watch(self.backend.catalogue_stamp())
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease `name`, taking it if it is free."""
+        return await self._watch(self.backend.hold_lease(name))
 
     # -- health ------------------------------------------------------------------------------------
 

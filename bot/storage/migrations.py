@@ -82,6 +82,56 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=2,
+        description="the game catalogue",
+        sqlite=(
+            """
+            CREATE TABLE catalogue_consoles (
+                console_id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                listed_at REAL NOT NULL,
+                refreshed_at REAL,
+                game_count INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE catalogue_games (
+                game_id INTEGER PRIMARY KEY,
+                console_id INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                console_name TEXT NOT NULL,
+                image_icon TEXT,
+                achievements INTEGER,
+                points INTEGER
+            )
+            """,
+            "CREATE INDEX catalogue_games_by_console ON catalogue_games (console_id)",
+        ),
+        postgres=(
+            """
+            CREATE TABLE catalogue_consoles (
+                console_id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                listed_at DOUBLE PRECISION NOT NULL,
+                refreshed_at DOUBLE PRECISION,
+                game_count INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE catalogue_games (
+                game_id INTEGER PRIMARY KEY,
+                console_id INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                console_name TEXT NOT NULL,
+                image_icon TEXT,
+                achievements INTEGER,
+                points INTEGER
+            )
+            """,
+            "CREATE INDEX catalogue_games_by_console ON catalogue_games (console_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -25,13 +25,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeAlias, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
     LinkedAccount,
@@ -39,6 +40,7 @@ from bot.storage.base import (
     StorageUnavailable,
     check_link_fields,
     escape_like,
+    lease_key,
 )
 from bot.storage.batching import GroupCommit
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
@@ -58,7 +60,20 @@ COMMAND_TIMEOUT = 30.0
 LISTENER_CHECK_INTERVAL = 30.0
 _RETRIES = 3
 _KNOWN_MEMBERS_CAP = 100_000
-_TABLES = ("links", "guild_members", "meta")
+_TABLES = ("links", "guild_members", "meta", "catalogue_consoles", "catalogue_games")
+_GAME_COLUMNS = "game_id, title, console_id, console_name, image_icon, achievements, points"
+_GAMES_FROM_ARRAYS = (
+    f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) SELECT * FROM unnest($1::int[], $2::text[], "
+    "$3::int[], $4::text[], $5::text[], $6::int[], $7::int[]) "
+)
+# A lease's connection tells the server to probe it, so that a holder whose host died loses the lease in
+# about a minute (the server's default waits for the operating system's, often two hours).
+_LEASE_SESSION = {
+    "application_name": "ra-bot lease",
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+}
 _SECRET_QUERY_KEYS = {"password", "sslpassword"}
 _LINK_COLUMNS = "l.discord_user_id, l.ra_ulid, l.ra_name, l.linked_at"
 _GUILD_LINKS_FROM = (
@@ -149,6 +164,8 @@ class PostgresStorage:
         self._known_names: dict[str, str] = {}
         # Group commit: members first seen together are written in one statement.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
+        # Lease name -> the connection whose session holds its advisory lock.
+        self._leases: dict[str, asyncpg.Connection[asyncpg.Record]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -183,6 +200,9 @@ class PostgresStorage:
         """Close the pool and the listening connection; calling it again does nothing."""
         pool, self._pool = self._pool, None
         listener, self._listener = self._listener, None
+        leases, self._leases = self._leases, {}
+        for conn in leases.values():
+            await self._close_listener(conn)
         if listener is not None:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -515,6 +535,108 @@ class PostgresStorage:
                 value,
             )
 
+    # -- the game catalogue --------------------------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        async with self._call() as conn:
+            rows = await conn.fetch(
+                "SELECT console_id, name, listed_at, refreshed_at, game_count FROM catalogue_consoles "
+                "ORDER BY console_id"
+            )
+        return [StoredConsole(*row) for row in rows]
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at`; others are kept."""
+        async with self._call() as conn:
+            await conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at) "
+                "SELECT id, name, $3 FROM unnest($1::int[], $2::text[]) AS c (id, name) "
+                "ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, listed_at = excluded.listed_at",
+                [console.console_id for console in consoles],
+                [console.name for console in consoles],
+                listed_at,
+            )
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games`."""
+
+        async def write(conn: Connection) -> None:
+            await conn.execute("DELETE FROM catalogue_games WHERE console_id = $1", console.console_id)
+            await conn.execute(
+                _GAMES_FROM_ARRAYS + "ON CONFLICT (game_id) DO UPDATE SET console_id = excluded.console_id, "
+                "title = excluded.title, console_name = excluded.console_name, "
+                "image_icon = excluded.image_icon, achievements = excluded.achievements, "
+                "points = excluded.points",
+                *_game_columns(games),
+            )
+            await conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at, refreshed_at, game_count) "
+                "VALUES ($1, $2, $3, $3, $4) ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, "
+                "refreshed_at = excluded.refreshed_at, game_count = excluded.game_count",
+                console.console_id,
+                console.name,
+                refreshed_at,
+                len(games),
+            )
+
+        await self._transact(write)
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        async with self._call() as conn:
+            await conn.execute(_GAMES_FROM_ARRAYS + "ON CONFLICT (game_id) DO NOTHING", *_game_columns(games))
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        async with self._call() as conn:
+            rows = await conn.fetch(f"SELECT {_GAME_COLUMNS} FROM catalogue_games ORDER BY game_id")
+        return [CatalogueGame(*row) for row in rows]
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        async with self._call() as conn:
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM catalogue_games), "
+                "(SELECT coalesce(max(refreshed_at), 0) FROM catalogue_consoles)"
+            )
+        assert row is not None  # a SELECT without FROM returns one row
+        return int(row[0]), float(row[1])
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease: a session-level advisory lock on a connection of its
+        own, which the server frees when that session ends (the process died, or its host: see
+        `_LEASE_SESSION`). A lease whose connection was lost is taken again if it is free."""
+        if self._pool is None:
+            raise StorageError(f"The PostgreSQL database {self.display_url} is not open: call open() first.")
+        held = self._leases.get(name)
+        if held is not None:
+            try:
+                await held.fetchval("SELECT 1", timeout=self.timeout)
+            except _DB_ERRORS:
+                del self._leases[name]
+                held.terminate()
+            else:
+                return True
+        try:
+            conn = await asyncpg.connect(self._url, timeout=self.timeout, server_settings=_LEASE_SESSION)
+        except (*_DB_ERRORS, ValueError) as exc:
+            raise self._connect_error(exc) from None
+        try:
+            taken = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lease_key(name)))
+        except BaseException as exc:
+            conn.terminate()
+            if isinstance(exc, _DB_ERRORS):
+                raise self._error(exc) from exc
+            raise
+        if not taken:
+            await self._close_listener(conn)
+            return False
+        self._leases[name] = conn
+        return True
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _open_pool(self) -> asyncpg.Pool[asyncpg.Record]:
@@ -621,6 +743,19 @@ class PostgresStorage:
                 "server is running and reachable."
             )
         return StorageError(f"The PostgreSQL database {where} failed: {detail}.")
+
+
+def _game_columns(games: Sequence[CatalogueGame]) -> tuple[list[object], ...]:
+    """The games as seven column arrays, for `unnest`."""
+    return (
+        [game.game_id for game in games],
+        [game.title for game in games],
+        [game.console_id for game in games],
+        [game.console_name for game in games],
+        [game.image_icon for game in games],
+        [game.achievements for game in games],
+        [game.points for game in games],
+    )
 
 
 def row_count(status: str) -> int:

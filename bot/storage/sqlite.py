@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
     LinkedAccount,
@@ -52,6 +55,32 @@ _GUILD_LINKS_FROM = (
 _DAMAGED_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _UNWRITABLE_CODES = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM}
 _LOCKED_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_GAME_COLUMNS = "game_id, title, console_id, console_name, image_icon, achievements, points"
+_UPSERT_GAME = (
+    f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (game_id) DO UPDATE SET console_id = excluded.console_id, title = excluded.title, "
+    "console_name = excluded.console_name, image_icon = excluded.image_icon, "
+    "achievements = excluded.achievements, points = excluded.points"
+)
+_LEASE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no file locks, so every process holds every lease
+    fcntl = None  # type: ignore[assignment]
+
+
+def _game_row(game: CatalogueGame) -> tuple[object, ...]:
+    return (
+        game.game_id,
+        game.title,
+        game.console_id,
+        game.console_name,
+        game.image_icon,
+        game.achievements,
+        game.points,
+    )
+
 
 WAL_AUTOCHECKPOINT_PAGES = 128
 WAL_SIZE_LIMIT_BYTES = 512 * 1024
@@ -106,6 +135,7 @@ class SQLiteStorage:
         # Group commit: members first seen together are written in one transaction.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
         self._known_lock = threading.Lock()
+        self._leases: dict[str, int] = {}  # lease name -> the file descriptor holding its lock
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -137,6 +167,7 @@ class SQLiteStorage:
             executor.shutdown(wait=False)
             with self._known_lock:
                 self._known_members.clear()
+            self._release_leases()
 
     # -- links ---------------------------------------------------------------------------------
 
@@ -210,6 +241,64 @@ class SQLiteStorage:
     async def set_meta(self, key: str, value: str) -> None:
         """Store a small value under `key`, replacing any older one."""
         await self._run(self._set_meta_sync, key, value)
+
+    # -- the game catalogue --------------------------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        return await self._run(self._catalogue_consoles_sync)
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at`; others are kept."""
+        await self._run(self._save_consoles_sync, list(consoles), listed_at)
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games`."""
+        await self._run(self._replace_games_sync, console, [_game_row(game) for game in games], refreshed_at)
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        await self._run(self._add_games_sync, [_game_row(game) for game in games])
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        return await self._run(self._catalogue_games_sync)
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        return await self._run(self._catalogue_stamp_sync)
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease: an exclusive lock on the file `<database>.<name>.lease`
+        beside the database, which the system frees when the holding process ends."""
+        if not _LEASE_NAME.fullmatch(name):
+            raise ValueError(f"a lease name is 1-64 letters, digits, - and _: {name!r}")
+        if self._executor is None:
+            raise StorageError(f"The database {self.path} is not open: call open() first.")
+        if name in self._leases:
+            return True
+        if fcntl is None:
+            return True
+        path = self.path.with_name(f"{self.path.name}.{name}.lease")
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the lease file {path} ({exc}).") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        self._leases[name] = descriptor
+        return True
+
+    def _release_leases(self) -> None:
+        leases, self._leases = self._leases, {}
+        for descriptor in leases.values():
+            with suppress(OSError):
+                os.close(descriptor)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -463,6 +552,60 @@ class SQLiteStorage:
     def _get_meta_sync(self, key: str) -> str | None:
         row = self._connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def _catalogue_consoles_sync(self) -> list[StoredConsole]:
+        rows = self._connection().execute(
+            "SELECT console_id, name, listed_at, refreshed_at, game_count FROM catalogue_consoles "
+            "ORDER BY console_id"
+        )
+        return [StoredConsole(*row) for row in rows]
+
+    def _save_consoles_sync(self, consoles: list[Console], listed_at: float) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, listed_at = excluded.listed_at",
+                [(console.console_id, console.name, listed_at) for console in consoles],
+            )
+
+    def _replace_games_sync(
+        self, console: Console, rows: list[tuple[object, ...]], refreshed_at: float
+    ) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.execute("DELETE FROM catalogue_games WHERE console_id = ?", (console.console_id,))
+            conn.executemany(_UPSERT_GAME, rows)
+            conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at, refreshed_at, game_count) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, "
+                "refreshed_at = excluded.refreshed_at, game_count = excluded.game_count",
+                (console.console_id, console.name, refreshed_at, refreshed_at, len(rows)),
+            )
+
+    def _add_games_sync(self, rows: list[tuple[object, ...]]) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany(
+                f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (game_id) DO NOTHING",
+                rows,
+            )
+
+    def _catalogue_games_sync(self) -> list[CatalogueGame]:
+        rows = self._connection().execute(f"SELECT {_GAME_COLUMNS} FROM catalogue_games ORDER BY game_id")
+        return [CatalogueGame(*row) for row in rows]
+
+    def _catalogue_stamp_sync(self) -> tuple[int, float]:
+        count, latest = (
+            self._connection()
+            .execute(
+                "SELECT (SELECT count(*) FROM catalogue_games), "
+                "(SELECT coalesce(max(refreshed_at), 0) FROM catalogue_consoles)"
+            )
+            .fetchone()
+        )
+        return int(count), float(latest)
 
     def _set_meta_sync(self, key: str, value: str) -> None:
         self._connection().execute(
