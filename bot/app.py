@@ -27,6 +27,7 @@ from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
 from bot.ra_probe import probe_ra
+from bot.recently_played import recently_played_source
 from bot.secret import reveal
 from bot.startup import install_gateway_log_filter, wait_for_gateway, wait_for_services
 from bot.storage import GuardedStorage, open_storage
@@ -148,6 +149,9 @@ class ProgressBot(commands.AutoShardedBot):
         await self.storage.open()
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
         self.catalogue = Catalogue(self.storage, self.ra, self.background)
+        self.game_suggestion_sources.append(
+            recently_played_source(self.ra, self.storage, self.background.spawn)
+        )
         self.game_suggestion_sources.append(self.catalogue.suggest)
         for extension in EXTENSIONS:
             await self.load_extension(extension)

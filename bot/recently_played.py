@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.autocomplete import MAX_CHOICES
 from bot.errors import InvalidInput, RAError
+from bot.game_suggestions import GameChoice, GameSuggestionSource, SuggestionRequest
 from bot.input import parse_username
 from bot.ra.cache import Missing, TTLCache
 from bot.ra.client import RAClient
@@ -67,6 +68,21 @@ async def recently_played_choices(
     runner, `bot.background.spawn`. May raise `StorageError` (looking up the linked account): the
     autocomplete's deadline guard handles it.
     """
+    found = await recent_games(client, storage, member_id, typed_user, typed_item, spawn=spawn)
+    return [(_label(game), str(game.info.game_id)) for game in found[: max(0, limit)]]
+
+
+async def recent_games(
+    client: RAClient,
+    storage: Storage,
+    member_id: int,
+    typed_user: str | None,
+    typed_item: str,
+    *,
+    spawn: Spawn,
+) -> list[RecentGame]:
+    """The player's recently played games that match `typed_item`, most recent first, from the cache
+    only (see `recently_played_choices`)."""
     player = _typed_player(typed_user)
     if player is None:
         link = await storage.get_link(member_id)
@@ -77,8 +93,21 @@ async def recently_played_choices(
     if games is None:
         _fetch_later(client, player, spawn)
         return []
-    found = [game for game in games if _matches(game, typed_item)]
-    return [(_label(game), str(game.info.game_id)) for game in found[: max(0, limit)]]
+    return [game for game in games if _matches(game, typed_item)]
+
+
+def recently_played_source(client: RAClient, storage: Storage, spawn: Spawn) -> GameSuggestionSource:
+    """The games autocomplete's first source (`bot.game_suggestion_sources`): the recently played games
+    of the `user` typed so far, else of the member's linked account."""
+
+    async def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
+        typed_user = request.options.get("user")
+        found = await recent_games(client, storage, request.member_id, typed_user, request.typed, spawn=spawn)
+        return [
+            GameChoice(game.info.game_id, game.info.title, game.info.console_name) for game in found[:limit]
+        ]
+
+    return source
 
 
 def _typed_player(typed_user: str | None) -> str | None:

@@ -356,3 +356,22 @@ async def test_a_restart_does_not_fetch_the_catalogue_again(tmp_path: Path) -> N
         assert second.bot.catalogue.filled
         answer = await second.ask("progress", user="MaxMilyin", games="streets of rage 2")
     assert answer["embeds"][0]["description"] == STREETS_BLOCK
+
+
+async def test_autocomplete_puts_the_players_recently_played_games_first(sandbox: Sandbox) -> None:
+    """The first keystroke fetches the typed player's recently played games in the background (it answers
+    with catalogue matches at once); from the next one, those games come first, most recent first."""
+    first = await sandbox.autocomplete("progress", "games", user="MaxMilyin", games="3, ")
+    assert first == []  # nothing typed yet and nothing cached: no suggestion, one fetch started
+    await sandbox.bot.background.settle_all()
+    assert [r.endpoint for r in sandbox.ra.requests] == ["API_GetUserRecentlyPlayedGames"]
+    recent = await sandbox.bot.ra.get_user_recently_played("MaxMilyin", 10)
+    expected = [
+        {"name": f"{game.info.title} · {game.info.console_name}", "value": f"3, {game.info.game_id}"}
+        for game in recent
+        if game.info.game_id != 3
+    ]
+    assert expected, "the demo player has played games"
+    again = await sandbox.autocomplete("progress", "games", user="MaxMilyin", games="3, ")
+    assert again[: len(expected)] == expected
+    assert [r.endpoint for r in sandbox.ra.requests] == ["API_GetUserRecentlyPlayedGames"]
