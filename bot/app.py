@@ -105,6 +105,7 @@ class ProgressBot(commands.AutoShardedBot):
 
     async def _check_ra_key(self) -> None:
         """One cheap RetroAchievements call after start: a refused key is an ERROR naming RA_API_KEY."""
+        await self.ra.wait_for_slot()
         result = await probe_ra(self.settings)
         if result.key_refused:
             log.error("%s Until then members are told to ask the server's admins.", result.detail)

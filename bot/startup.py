@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import random
 import socket
@@ -74,8 +75,10 @@ def describe_failure(error: BaseException) -> str:
         return "timed out"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(error, ConnectionResetError | aiohttp.ServerDisconnectedError):
+    if isinstance(error, ConnectionResetError | BrokenPipeError | aiohttp.ServerDisconnectedError):
         return "the connection was closed by the other side"
+    if isinstance(error, OSError) and error.errno in (errno.ECONNRESET, errno.EPIPE):
+        return "the connection was closed by the other side"  # aiohttp's ClientOSError carries only errno
     if isinstance(error, OSError) and error.strerror:
         return error.strerror[:1].lower() + error.strerror[1:]
     return type(error).__name__

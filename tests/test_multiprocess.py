@@ -249,6 +249,11 @@ async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Clu
                 bots.append(await start_bot(f"shard{shard}", env, folder))
                 await until_connected(fake_discord, bots[-1], shard, identifies=shard + 1)
             await fake_discord.wait_until_ready(timeout=5.0, shards=2)
+            # The start's own requests (each process checks the key; one fills the catalogue) are over
+            # before the tests count requests.
+            for bot in bots:
+                await wait_for_log(bot, "RetroAchievements accepts RA_API_KEY")
+            await wait_for_log(bots[0], "Game catalogue refreshed")
             cluster = Cluster(fake_discord, fake_ra, bots)
             yield cluster
         finally:

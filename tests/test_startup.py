@@ -8,6 +8,7 @@ after one log line per attempt; never a traceback.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import re
@@ -16,12 +17,13 @@ import socket
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.sandbox.fake_discord import FakeDiscord
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.sandbox.harness import SANDBOX_API_KEY, sandbox_env
-from bot.startup import EXIT_CONFIG, EXIT_UNREACHABLE
+from bot.startup import EXIT_CONFIG, EXIT_UNREACHABLE, describe_failure
 from tests.test_cli import REPO, closed_port, run_bot_command, silent_server
 
 PG_PASSWORD = "StartupPgSecret1234"
@@ -226,3 +228,23 @@ async def test_a_gateway_failing_later_logs_one_line_per_retry_and_sigterm_still
         "discord.shard: Discord's gateway is unreachable for shard 0: the connection was closed by the "
         "other side; discord.py retries in 5 s"
     ), retry
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
+        BrokenPipeError(errno.EPIPE, "Broken pipe"),
+        aiohttp.ServerDisconnectedError(),
+        # How aiohttp reports a reset while reading a websocket handshake: errno only, no subclass.
+        aiohttp.ClientOSError(errno.ECONNRESET, "Connection reset by peer"),
+        aiohttp.ClientOSError(errno.EPIPE, "Broken pipe"),
+    ],
+)
+def test_a_connection_the_other_side_closed_reads_the_same_however_it_was_reported(error: OSError) -> None:
+    assert describe_failure(error) == "the connection was closed by the other side"
+
+
+def test_other_os_errors_read_as_their_own_words() -> None:
+    unreachable = aiohttp.ClientOSError(errno.EHOSTUNREACH, "No route to host")
+    assert describe_failure(unreachable) == "no route to host"

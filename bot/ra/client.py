@@ -237,6 +237,11 @@ class RAClient:
 
     # -- public calls -------------------------------------------------------------------------
 
+    async def wait_for_slot(self) -> None:
+        """Wait for a turn in the key's rate limit, in the background lane, for a request made outside
+        this client (the key check at start): the limit counts every request, whoever sends it."""
+        await self._limiter.acquire(background=True)
+
     async def get_user_progress(
         self, user: str, game_ids: Sequence[int], *, max_age: float | None = None
     ) -> dict[int, GameProgress]:
