@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from typing import Any, cast
@@ -26,6 +27,7 @@ from bot.i18n.commands import CommandTranslator
 from bot.metrics import Metrics
 from bot.metrics import serve as serve_metrics
 from bot.ra.client import RAClient
+from bot.ra.models import UserProfile
 from bot.ra_probe import probe_ra
 from bot.recently_played import recently_played_source
 from bot.secret import reveal
@@ -103,6 +105,12 @@ class ProgressBot(commands.AutoShardedBot):
         self._metrics_served = True
         self._resources.push_async_callback(runner.cleanup)
 
+    def follow_renames(self, *profiles: UserProfile) -> None:
+        """Stores the current name of each linked account shown, in the background, unless known already."""
+        for profile in profiles:
+            if profile.ulid and not self.storage.name_known(profile.ulid, profile.user):
+                self.background.spawn(self.storage.refresh_name(profile.ulid, profile.user))
+
     async def _check_ra_key(self) -> None:
         """One cheap RetroAchievements call after start: a refused key is an ERROR naming RA_API_KEY."""
         await self.ra.wait_for_slot()
@@ -127,6 +135,10 @@ class ProgressBot(commands.AutoShardedBot):
             await super().launch_shard(gateway, shard_id, initial=initial)
 
     async def on_ready(self) -> None:
+        # Everything built at start lives until the end: out of the collector's sight, it is not
+        # walked again at every full collection while commands run.
+        gc.collect()
+        gc.freeze()
         shards = ",".join(map(str, expected_shards(self)))
         log.info(
             "Ready as %s in %d servers, shards %s of %s",

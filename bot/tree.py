@@ -4,6 +4,7 @@ fails, and how it is counted in the metrics."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -58,11 +59,13 @@ class BotTree(app_commands.CommandTree["ProgressBot"]):
         ):
             raise app_commands.CommandSignatureMismatch(command)
         self._track(interaction)
-        if interaction.guild_id is not None and interaction.is_guild_integration():
-            member_id = interaction.user.id
-            bot.background.spawn(
-                bot.storage.record_member(interaction.guild_id, member_id), member_id=member_id
-            )
+        guild_id, member_id = interaction.guild_id, interaction.user.id
+        if (
+            guild_id is not None
+            and interaction.is_guild_integration()
+            and not bot.storage.member_known(guild_id, member_id)
+        ):
+            bot.background.spawn(bot.storage.record_member(guild_id, member_id), member_id=member_id)
         return True
 
     async def on_error(
@@ -111,12 +114,22 @@ def options_fit(command: app_commands.Command[Any, ..., Any], data: object, *, p
     if not isinstance(options, list) or not all(isinstance(option, dict) for option in options):
         return False
     sent = {str(option.get("name")): option.get("value") for option in options}
-    parameters = {parameter.display_name: parameter for parameter in command.parameters}
-    if not set(sent) <= set(parameters):
+    kinds, required = _signature(command)
+    if not sent.keys() <= kinds.keys():
         return False
-    if not partial and any(p.required and name not in sent for name, p in parameters.items()):
+    if not partial and not required <= sent.keys():
         return False
-    return all(_value_fits(parameters[name].type, value) for name, value in sent.items())
+    return all(_value_fits(kinds[name], value) for name, value in sent.items())
+
+
+@functools.cache
+def _signature(
+    command: app_commands.Command[Any, ..., Any],
+) -> tuple[dict[str, discord.AppCommandOptionType], frozenset[str]]:
+    """Each option's type by the name Discord sends, and the required names (once per command)."""
+    parameters = command.parameters
+    kinds = {parameter.display_name: parameter.type for parameter in parameters}
+    return kinds, frozenset(parameter.display_name for parameter in parameters if parameter.required)
 
 
 def _value_fits(kind: discord.AppCommandOptionType, value: object) -> bool:

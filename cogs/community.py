@@ -131,9 +131,7 @@ class Community(commands.Cog):
                     names=", ".join(quote(n) for n in users),
                 )
             )
-        for profile in comparison.players:
-            if profile.ulid:
-                self.bot.background.spawn(self.bot.storage.refresh_name(profile.ulid, profile.user))
+        self.bot.follow_renames(*comparison.players)
         pages = render_comparison(comparison, member_language(interaction))
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 

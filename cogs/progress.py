@@ -57,8 +57,7 @@ class Progress(commands.Cog):
                 )
         else:
             report = await gather_progress_report(self.bot.ra, player, games, game_source=self.bot.catalogue)
-        if report.profile.ulid:
-            self.bot.background.spawn(self.bot.storage.refresh_name(report.profile.ulid, report.profile.user))
+        self.bot.follow_renames(report.profile)
         pages = render_progress(report, member_language(interaction))
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 

@@ -245,6 +245,23 @@ async def test_record_member_after_unlink_is_recorded_again(storage: Storage) ->
     assert names(await storage.guild_links(GUILD)) == ["Alice"]
 
 
+async def test_member_known_once_recorded_and_forgotten_by_unlink(storage: Storage) -> None:
+    assert not storage.member_known(GUILD, 1)
+    await storage.record_member(GUILD, 1)
+    assert storage.member_known(GUILD, 1)
+    assert not storage.member_known(OTHER_GUILD, 1) and not storage.member_known(GUILD, 2)
+    await storage.unlink(1)
+    assert not storage.member_known(GUILD, 1)
+
+
+async def test_name_known_once_refreshed_and_only_that_name(storage: Storage) -> None:
+    await storage.link(1, ulid(7), "Before", GUILD)
+    assert not storage.name_known(ulid(7), "After")
+    await storage.refresh_name(ulid(7), "After")
+    assert storage.name_known(ulid(7), "After")
+    assert not storage.name_known(ulid(7), "Before") and not storage.name_known(ulid(8), "After")
+
+
 async def test_refresh_name_follows_a_rename(storage: Storage) -> None:
     await storage.link(1, ulid(7), "Before", GUILD)
     await storage.link(2, ulid(7), "Before", GUILD)

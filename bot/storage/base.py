@@ -102,6 +102,14 @@ class Storage(Protocol):
         """Follow a rename on RetroAchievements for every link to this account."""
         ...
 
+    def member_known(self, guild_id: int, discord_user_id: int) -> bool:
+        """True when `record_member` would have nothing to write (answered from memory, at once)."""
+        ...
+
+    def name_known(self, ra_ulid: str, ra_name: str) -> bool:
+        """True when `refresh_name` would have nothing to write (answered from memory, at once)."""
+        ...
+
     async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
         """Linked members of the guild, ordered by RA name (case-insensitive)."""
         ...

@@ -92,6 +92,12 @@ class GuardedStorage:
         """Follow a rename on RetroAchievements for every link to this account."""
         await self._watch(self.backend.refresh_name(ra_ulid, ra_name))
 
+    def member_known(self, guild_id: int, discord_user_id: int) -> bool:
+        return self.backend.member_known(guild_id, discord_user_id)
+
+    def name_known(self, ra_ulid: str, ra_name: str) -> bool:
+        return self.backend.name_known(ra_ulid, ra_name)
+
     async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
         """Linked members of the guild, ordered by RA name (case-insensitive)."""
         return await self._watch(self.backend.guild_links(guild_id))

@@ -456,9 +456,16 @@ class PostgresStorage:
 
         Returns once the membership is committed. Members that arrive together share one statement.
         """
-        if self._listening and (guild_id, discord_user_id) in self._known_members:
+        if self.member_known(guild_id, discord_user_id):
             return
         await self._member_writes.add((guild_id, discord_user_id))
+
+    def member_known(self, guild_id: int, discord_user_id: int) -> bool:
+        # Only while listening: another process's /unlink reaches this one's memory through the notice.
+        return self._listening and (guild_id, discord_user_id) in self._known_members
+
+    def name_known(self, ra_ulid: str, ra_name: str) -> bool:
+        return self._listening and self._known_names.get(ra_ulid) == ra_name
 
     async def _write_members(self, batch: list[tuple[int, int]]) -> None:
         epoch = self._epoch
@@ -475,7 +482,7 @@ class PostgresStorage:
     async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
         """Follow a rename on RetroAchievements for every link to this account."""
         check_link_fields(ra_ulid, ra_name)
-        if self._listening and self._known_names.get(ra_ulid) == ra_name:
+        if self.name_known(ra_ulid, ra_name):
             return
         epoch = self._epoch
         async with self._call() as conn:

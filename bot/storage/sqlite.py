@@ -201,10 +201,16 @@ class SQLiteStorage:
         Returns once the membership is committed. Members that arrive together share one transaction,
         so a burst of new members costs a few disk syncs, not one each.
         """
-        with self._known_lock:
-            if (guild_id, discord_user_id) in self._known_members:
-                return
+        if self.member_known(guild_id, discord_user_id):
+            return
         await self._member_writes.add((guild_id, discord_user_id))
+
+    def member_known(self, guild_id: int, discord_user_id: int) -> bool:
+        with self._known_lock:
+            return (guild_id, discord_user_id) in self._known_members
+
+    def name_known(self, ra_ulid: str, ra_name: str) -> bool:
+        return self._known_names.get(ra_ulid) == ra_name
 
     async def _write_members(self, batch: list[tuple[int, int]]) -> None:
         await self._run(self._record_members_sync, batch)
@@ -212,7 +218,7 @@ class SQLiteStorage:
     async def refresh_name(self, ra_ulid: str, ra_name: str) -> None:
         """Follow a rename on RetroAchievements for every link to this account."""
         check_link_fields(ra_ulid, ra_name)
-        if self._known_names.get(ra_ulid) == ra_name:
+        if self.name_known(ra_ulid, ra_name):
             return
         await self._run(self._refresh_name_sync, ra_ulid, ra_name)
         self._remember_name(ra_ulid, ra_name)
