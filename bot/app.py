@@ -34,7 +34,7 @@ from bot.secret import reveal
 from bot.startup import install_gateway_log_filter, wait_for_gateway, wait_for_services
 from bot.storage import GuardedStorage, open_storage
 from bot.tree import BotTree
-from bot.views import install_stale_button_handler
+from bot.views import answer_if_stale
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,13 @@ class ProgressBot(commands.AutoShardedBot):
         self._metrics_served = True
         self._resources.push_async_callback(runner.cleanup)
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Clicks no live view owns are answered from here rather than by an `on_interaction` listener,
+        # which would cost every command a task of its own.
+        if event_name == "interaction" and args and isinstance(args[0], discord.Interaction):
+            answer_if_stale(args[0])
+        super().dispatch(event_name, *args, **kwargs)
+
     def follow_renames(self, *profiles: UserProfile) -> None:
         """Stores the current name of each linked account shown, in the background, unless known already."""
         for profile in profiles:
@@ -170,7 +177,6 @@ class ProgressBot(commands.AutoShardedBot):
             await self.load_extension(extension)
         load_translations()
         await self.tree.set_translator(CommandTranslator())
-        install_stale_button_handler(self)
         if self.only_sync_commands:
             return
         self.catalogue_refresher = CatalogueRefresher(

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DRAINING_MESSAGE = N_("The bot is restarting. Please try again in a few seconds.")
 _STARTED = "started"
+_COUNTED = "counted"
 
 
 class BotTree(app_commands.CommandTree["ProgressBot"]):
@@ -36,7 +37,6 @@ class BotTree(app_commands.CommandTree["ProgressBot"]):
     def __init__(self, client: ProgressBot, **options: Any) -> None:
         super().__init__(client, **options)
         self.in_flight: set[asyncio.Task[Any]] = set()
-        client.add_listener(self._on_completion, "on_app_command_completion")
 
     async def interaction_check(self, interaction: discord.Interaction[ProgressBot], /) -> bool:
         command = interaction.command
@@ -76,11 +76,10 @@ class BotTree(app_commands.CommandTree["ProgressBot"]):
             await send_error(interaction, message)
         self._count(interaction, outcome)
 
-    async def _on_completion(self, interaction: discord.Interaction[ProgressBot], _: object) -> None:
-        self._count(interaction, "ok")
-
     def _track(self, interaction: discord.Interaction[ProgressBot]) -> None:
-        """Times the command and counts its task as in flight until it ends (shutdown waits for it)."""
+        """Times the command and counts its task as in flight until it ends (shutdown waits for it). A
+        command whose task ends normally without `on_error` counting it succeeded: counted "ok" then
+        (a done callback, where a completion listener would cost a task of its own per command)."""
         interaction.extras[_STARTED] = time.perf_counter()
         task = asyncio.current_task()
         if task is None:
@@ -92,10 +91,13 @@ class BotTree(app_commands.CommandTree["ProgressBot"]):
         def done(finished: asyncio.Task[Any]) -> None:
             in_flight.discard(finished)
             gauge.dec()
+            if _COUNTED not in interaction.extras and not finished.cancelled() and not finished.exception():
+                self._count(interaction, "ok")
 
         task.add_done_callback(done)
 
     def _count(self, interaction: discord.Interaction[ProgressBot], outcome: str) -> None:
+        interaction.extras[_COUNTED] = True
         started = interaction.extras.get(_STARTED)
         seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
         command = interaction.command

@@ -1,18 +1,18 @@
 """Page buttons over a list of embeds: only the member who asked may turn pages.
 
 Every component interaction gets an answer: the live view that owns it answers, and
-`answer_stale_component` answers the others (buttons from before a restart, timed out, or unknown).
+`answer_if_stale` answers the others (buttons from before a restart, timed out, or unknown).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections.abc import Mapping
 
 import aiohttp
 import discord
-from discord.ext import commands
 
 from bot.error_handler import is_expired, send_error
 from bot.i18n.interactions import member_language
@@ -174,13 +174,21 @@ async def show_pages(
     await PageView(pages, interaction.user.id, timeout=buttons_for, language=language).start(interaction)
 
 
-async def answer_stale_component(interaction: discord.Interaction) -> None:
-    """Answers, privately, a component interaction that no live view owns: buttons from before a
-    restart, buttons that timed out, or a custom_id the bot never made."""
-    if interaction.type is not discord.InteractionType.component:
+_answering: set[asyncio.Task[None]] = set()
+
+
+def answer_if_stale(interaction: discord.Interaction) -> None:
+    """Starts answering, privately, a component interaction that no live view owns: buttons from
+    before a restart, buttons that timed out, or a custom_id the bot never made. Anything else (every
+    command) costs a type check, not a task."""
+    if interaction.type is not discord.InteractionType.component or owner_of(interaction) is not None:
         return
-    if owner_of(interaction) is not None:
-        return
+    task = asyncio.get_running_loop().create_task(_answer_expired(interaction))
+    _answering.add(task)
+    task.add_done_callback(_answering.discard)
+
+
+async def _answer_expired(interaction: discord.Interaction) -> None:
     custom_id = (custom_id_of(interaction) or "")[:100]
     try:
         await interaction.response.send_message(
@@ -206,9 +214,3 @@ def custom_id_of(interaction: discord.Interaction) -> str | None:
     data: Mapping[str, object] = interaction.data or {}
     value = data.get("custom_id")
     return value if isinstance(value, str) else None
-
-
-def install_stale_button_handler(bot: commands.Bot | commands.AutoShardedBot) -> None:
-    """Makes `bot` answer every component interaction that no live view owns (idempotent)."""
-    if answer_stale_component not in bot.extra_events.get("on_interaction", []):
-        bot.add_listener(answer_stale_component, "on_interaction")

@@ -8,7 +8,6 @@ from typing import Any
 
 import discord
 import pytest
-from discord.ext import commands
 
 from bot.sandbox.harness import DEFAULT_MEMBER_ID, Sandbox, button_id, final_answer, running_sandbox
 from bot.views import (
@@ -16,9 +15,7 @@ from bot.views import (
     NOT_YOURS,
     PAGE_BUTTON_PREFIX,
     PageView,
-    answer_stale_component,
     custom_ids,
-    install_stale_button_handler,
 )
 
 NO_COOLDOWN = {"PROGRESS_COOLDOWN_SECONDS": "0"}
@@ -68,14 +65,6 @@ async def test_from_four_pages_first_and_last_too(count: int) -> None:
 async def test_a_view_needs_two_pages() -> None:
     with pytest.raises(ValueError, match="at least two pages"):
         PageView(pages(1), owner_id=1, timeout=60)
-
-
-async def test_the_stale_button_handler_is_installed_once() -> None:
-    bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
-    install_stale_button_handler(bot)
-    install_stale_button_handler(bot)
-    assert bot.extra_events["on_interaction"] == [answer_stale_component]
-    await bot.close()
 
 
 # ---------------------------------------------------------------------------------------------- end to end
