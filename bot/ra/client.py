@@ -345,6 +345,11 @@ class RAClient:
         """The store's value for `key` (loaded by `load` on a miss); the observer hears hit or miss.
 
         A caller that joins a load already running (single flight) counts as a hit."""
+        cached = self._store.peek(key, ttl, codec)  # the common case, answered without a coroutine
+        if not isinstance(cached, Missing):
+            if self._observer is not None:
+                self._observer.cache(kind, True)
+            return cached
         loaded = False
 
         async def tracked_load() -> T:
