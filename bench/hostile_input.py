@@ -29,6 +29,7 @@ HOSTILE: dict[str, dict[str, str]] = {
         "games": "1",
     },
     "6,000 separators": {"user": "MaxMilyin", "games": ", ;" * (LONG // 3) + "x"},
+    "6,000 quotes and separators": {"user": "MaxMilyin", "games": '", ;' * (LONG // 4) + "x"},
     "game link + 6,000 digits": {"user": "MaxMilyin", "games": "retroachievements.org/game/" + "1" * LONG},
     "game link + 6,000 slashes": {"user": "MaxMilyin", "games": "retroachievements.org/game/1" + "/" * LONG},
     "6,000 characters of Unicode": {"user": "\u0301" * LONG, "games": "\u0661" * LONG},

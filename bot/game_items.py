@@ -18,7 +18,7 @@ parses the same way. Work is linear in the input: it is bounded before any patte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.catalogue.model import CatalogueGame
 from bot.errors import InvalidInput
@@ -45,11 +45,15 @@ _HOW_TO_PICK = msg(
     "that appear as you type."
 )
 _SEPARATOR = re.compile("([,;\n])")
+_QUOTE_CLASS = "[" + "".join(sorted(QUOTES)) + "]"
+# A quoted stretch (to the next quote of any kind, or the end), one separator, or a run of anything else.
+_QUOTED_TOKENS = re.compile(
+    f"{_QUOTE_CLASS}[^{_QUOTE_CLASS[1:-1]}]*{_QUOTE_CLASS}?|[,;\n]|[^,;\n{_QUOTE_CLASS[1:-1]}]+"
+)
 _MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#<@:])")
 
 
-@dataclass(frozen=True)
-class TitleItem:
+class TitleItem(NamedTuple):
     """A title as typed: `quoted` if it was in quotes; `comma_after` if a comma (not a semicolon, new line
     or the end) follows it, so that it may be one piece of a title with commas."""
 
@@ -61,8 +65,7 @@ class TitleItem:
 GameItem = int | TitleItem
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """What lies between two separators: its text (quotes removed), whether any of it was quoted, and the
     separator after it ("" at the end)."""
 
@@ -85,25 +88,35 @@ def is_id_list(raw: str) -> bool:
 
 def pieces(raw: str) -> list[Piece]:
     """`raw` cut at commas, semicolons and new lines outside quotes. A quote opens or closes a quoted
-    stretch (an unclosed one runs to the end); the quote marks themselves are dropped."""
+    stretch (an unclosed one runs to the end); the quote marks themselves are dropped. Pieces with
+    nothing but spaces in them, and no quotes, are left out."""
     if not any(quote in raw for quote in QUOTES):
         parts = _SEPARATOR.split(raw)
         parts.append("")
-        return [Piece(parts[n].strip(), False, parts[n + 1]) for n in range(0, len(parts) - 1, 2) if parts[n]]
+        return [
+            Piece(stripped, False, parts[n + 1])
+            for n in range(0, len(parts) - 1, 2)
+            if (stripped := parts[n].strip())
+        ]
     found: list[Piece] = []
     text: list[str] = []
-    quoted = inside = False
-    for char in raw:
-        if char in QUOTES:
-            inside = not inside
+    quoted = False
+    for stretch in _QUOTED_TOKENS.findall(raw):
+        if stretch[0] in QUOTES:
+            text.append(stretch[1:-1] if stretch[-1] in QUOTES and len(stretch) > 1 else stretch[1:])
             quoted = True
-        elif char in SEPARATORS and not inside:
-            found.append(Piece("".join(text).strip(), quoted, char))
+        elif stretch in SEPARATORS:
+            _add_piece(found, "".join(text).strip(), quoted, stretch)
             text, quoted = [], False
         else:
-            text.append(char)
-    found.append(Piece("".join(text).strip(), quoted, ""))
+            text.append(stretch)
+    _add_piece(found, "".join(text).strip(), quoted, "")
     return found
+
+
+def _add_piece(found: list[Piece], text: str, quoted: bool, separator: str) -> None:
+    if text or quoted:
+        found.append(Piece(text, quoted, separator))
 
 
 def split_game_items(raw: str) -> list[GameItem]:
@@ -148,7 +161,8 @@ def resolve_game_list(raw: str, index: TitleIndex, limit: int, *, loading: bool 
     if is_id_list(raw):
         return parse_game_ids(raw, limit)
     items = _joined(split_game_items(raw), index)
-    distinct = dict.fromkeys(item if isinstance(item, int) else normalize(item.text) for item in items)
+    keys = {item.text: normalize(item.text) for item in items if not isinstance(item, int)}  # once per text
+    distinct = dict.fromkeys(item if isinstance(item, int) else keys[item.text] for item in items)
     if len(distinct) > limit:  # refused before any title is looked up: lookups are the costly part
         raise InvalidInput(too_many_games(len(distinct), limit))
     titles: dict[str, int] = {}
@@ -157,7 +171,7 @@ def resolve_game_list(raw: str, index: TitleIndex, limit: int, *, loading: bool 
         if isinstance(item, int):
             ids.append(item)
             continue
-        key = normalize(item.text)
+        key = keys[item.text]
         if key not in titles:
             titles[key] = resolve_title(item.text, index, loading=loading).game_id
         ids.append(titles[key])

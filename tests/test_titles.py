@@ -131,6 +131,22 @@ def test_titles_ids_and_links_in_one_list() -> None:
     assert ids("Addams Family, The, 2\nstreets") == [43, 2, 3]
 
 
+@pytest.mark.parametrize(
+    ("raw", "items"),
+    [
+        ('"Sonic, the Hedgehog"; 2', [TitleItem("Sonic, the Hedgehog", quoted=True), 2]),
+        ("“Streets of Rage 2”, 1", [TitleItem("Streets of Rage 2", quoted=True, comma_after=True), 1]),
+        ('„Tetris", 3', [TitleItem("Tetris", quoted=True, comma_after=True), 3]),  # any quote closes
+        ('Zelda "A Link", 4', [TitleItem("Zelda A Link", quoted=True, comma_after=True), 4]),
+        ('1, "unclosed, and; on', [1, TitleItem("unclosed, and; on", quoted=True)]),
+        ('"", ;"x"', [TitleItem("x", quoted=True)]),  # empty items, quoted or not, are dropped
+        ('"1942"', [TitleItem("1942", quoted=True)]),
+    ],
+)
+def test_quotes_keep_separators_inside_one_title(raw: str, items: list[int | TitleItem]) -> None:
+    assert split_game_items(raw) == items
+
+
 def test_ambiguous_titles_list_the_candidates_and_say_how_to_pick() -> None:
     assert refused("1, Tetris") == (
         "`Tetris` matches 2 games. Use the ID of the one you mean (or its retroachievements.org link), or "
