@@ -100,6 +100,7 @@ ANSWER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("not_yours", r"Only the member who asked"),
         ("draining", r"restarting"),
         ("command_changed", r"This command has changed"),
+        ("catalogue_loading", r"still fetching the list of RetroAchievements games"),
     )
 )  # fmt: skip
 
