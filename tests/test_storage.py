@@ -627,7 +627,9 @@ async def test_fresh_postgres_database_is_migrated(postgres_url: str) -> None:
     tables = await pg_query(
         postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
     )
-    assert {"links", "guild_members", "meta", "schema_migrations"} == {row[0] for row in tables}
+    assert {
+        "links", "guild_members", "meta", "schema_migrations", "feed_settings", "feed_cursor", "feed_posts",
+    } == {row[0] for row in tables}  # fmt: skip
 
 
 async def test_newer_postgres_schema_version_is_refused(postgres_url: str) -> None:
