@@ -20,18 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
+import inspect
 import json
 import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import aiohttp
 
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.ra.awards import MAX_PAGE, RECENT_GAME_AWARDS, AwardsPage, parse_recent_game_awards
 from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
@@ -189,6 +192,8 @@ class RAClient:
         )
         self._store: ResponseStore = store if store is not None else MemoryResponseStore()
         self._observer = observer
+        # A limiter that can put background requests behind members' (see `_get_json`).
+        self._limiter_yields = "background" in inspect.signature(self._limiter.acquire).parameters
         self._random = random.Random()
         self.stats = RAClientStats(_stores=(self._store,), _limiter=self._limiter)
 
@@ -323,9 +328,12 @@ class RAClient:
         parse: Callable[[object], T],
         *,
         not_found_is_answer: bool = False,
+        background: bool = False,
     ) -> T:
         """One answer from upstream, parsed; a wrong shape becomes RAUnavailable (not retried)."""
-        data = await self._get_json(endpoint, params, not_found_is_answer=not_found_is_answer)
+        data = await self._get_json(
+            endpoint, params, not_found_is_answer=not_found_is_answer, background=background
+        )
         try:
             return parse(data)
         except ResponseShapeError as exc:
@@ -350,16 +358,28 @@ class RAClient:
         return full
 
     async def _get_json(
-        self, endpoint: str, params: dict[str, str], *, not_found_is_answer: bool = False
+        self,
+        endpoint: str,
+        params: dict[str, str],
+        *,
+        not_found_is_answer: bool = False,
+        background: bool = False,
     ) -> object:
-        """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error."""
+        """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error.
+
+        `background` requests (no member waits for them) yield to members' when the limiter can order them.
+        """
+        acquire: Callable[..., Awaitable[float]] = self._limiter.acquire
+        take_token = (
+            functools.partial(acquire, background=True) if background and self._limiter_yields else acquire
+        )
         attempts = self._options.max_retries + 1
         failure = _Failure("no attempt made")
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 self.stats.retries += 1
                 await asyncio.sleep(self._retry_delay(failure, attempt - 1))
-            waited = await self._limiter.acquire()
+            waited = await take_token()
             if waited > 0 and self._observer is not None:
                 self._observer.rate_limit_wait(waited)
             self.stats.requests[endpoint] += 1
@@ -458,6 +478,16 @@ class RAClient:
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
         log.warning("%s: %s (attempt %d)", endpoint, failure.reason, attempt)
         return failure
+
+    async def get_recent_game_awards(
+        self, *, offset: int = 0, count: int = MAX_PAGE, kinds: Collection[str] = ()
+    ) -> AwardsPage:
+        """One page of the awards granted on the whole site, newest first: `count` (at most 100) from
+        `offset`, of `kinds` only (none given: every kind). Never cached; a background request."""
+        params = {"o": str(max(0, offset)), "c": str(max(1, min(MAX_PAGE, count)))}
+        if kinds:
+            params["k"] = ",".join(sorted(kinds))
+        return await self._fetch(RECENT_GAME_AWARDS, params, parse_recent_game_awards, background=True)
 
 
 @dataclass(frozen=True)

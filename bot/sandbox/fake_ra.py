@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.fake_awards import FakeAwards
+
 UNAUTHENTICATED_BODY: dict[str, Any] = {
     "message": "Unauthenticated.",
     "errors": [{"status": "401", "code": "unauthorized", "title": "Unauthenticated."}],
@@ -286,6 +288,7 @@ class FakeRA:
         self.delay = delay
         self.string_numbers = False
         self.requests: list[RecordedRARequest] = []
+        self.awards = FakeAwards(dataset, fake_ulid)  # API_GetRecentGameAwards; add to it at any time
         self._api_key = api_key
         self._failures: list[_Failure] = []
         self._runner: web.AppRunner | None = None
@@ -404,6 +407,7 @@ class FakeRA:
             "API_GetGame": self._game,
             "API_GetUserProfile": self._user_profile,
             "API_GetUserCompletionProgress": self._completion_progress,
+            "API_GetRecentGameAwards": lambda request: self._json(*self.awards.answer(request.query)),
         }
 
     def _json(self, body: Any, status: int = 200) -> web.Response:
