@@ -26,7 +26,7 @@ from bot.tree import BotTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.progress", "cogs.community")
+EXTENSIONS = ("cogs.progress", "cogs.community", "cogs.feed")
 
 
 class ProgressBot(commands.AutoShardedBot):

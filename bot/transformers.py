@@ -12,6 +12,7 @@ from discord import app_commands
 
 from bot.autocomplete import choices, suggest_name_list, suggest_names
 from bot.errors import InvalidInput
+from bot.feed.kinds import parse_kinds, suggest_kinds
 from bot.input import parse_game_ids, parse_username, parse_usernames
 from bot.storage import StorageError
 
@@ -97,3 +98,34 @@ class OneGame(app_commands.Transformer):
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> int:
         return _refusing(parse_game_ids, value, 1)[0]
+
+
+class AwardKinds(app_commands.Transformer):
+    """Kinds of award, as words separated by commas ("mastered, beaten hardcore"); completes the list."""
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str) -> frozenset[str]:
+        return _refusing(parse_kinds, value)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return choices([(text, text) for text in suggest_kinds(str(value))][:25])
+
+
+class PostingChannel(app_commands.Transformer):
+    """A server's text or announcement channel, as Discord resolved it (the bot may not have it cached)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: object
+    ) -> app_commands.AppCommandChannel:
+        if not isinstance(value, app_commands.AppCommandChannel):
+            raise RefusedOption("Choose one of this server's text channels.")
+        return value

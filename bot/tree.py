@@ -105,6 +105,9 @@ def options_fit(command: app_commands.Command[Any, ..., Any], data: object, *, p
     (`partial`) may lack required options that are not typed yet.
     """
     options = data.get("options", []) if isinstance(data, dict) else None
+    # A subcommand's options are nested in its group's and subcommand's own option, one level each.
+    while isinstance(options, list) and len(options) == 1 and _is_group_option(options[0]):
+        options = options[0].get("options", [])
     if not isinstance(options, list) or not all(isinstance(option, dict) for option in options):
         return False
     sent = {str(option.get("name")): option.get("value") for option in options}
@@ -114,6 +117,14 @@ def options_fit(command: app_commands.Command[Any, ..., Any], data: object, *, p
     if not partial and any(p.required and name not in sent for name, p in parameters.items()):
         return False
     return all(_value_fits(parameters[name].type, value) for name, value in sent.items())
+
+
+def _is_group_option(option: object) -> bool:
+    kinds = (
+        discord.AppCommandOptionType.subcommand.value,
+        discord.AppCommandOptionType.subcommand_group.value,
+    )
+    return isinstance(option, dict) and option.get("type") in kinds
 
 
 def _value_fits(kind: discord.AppCommandOptionType, value: object) -> bool:

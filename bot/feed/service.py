@@ -1,0 +1,151 @@
+"""The feed's life in a process: wait for the lease, then poll and deliver every poll interval.
+
+Every process runs this; the lease lets one of them poll. The others try for the lease every third of its
+ttl, so when the poller's process dies another takes over within about two poll intervals, and goes on
+from the cursor it left: nothing is skipped and, thanks to the ledger, nothing is posted twice.
+
+An upstream or database outage is logged once when it starts and once when it ends; the loop never stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.errors import RAConfigurationError, RAError, RARateLimited, RAUnavailable
+from bot.feed.delivery import Deliverer
+from bot.feed.lease import Lease
+from bot.feed.poller import FeedPoller, PollResult
+from bot.metrics import FeedMetrics
+from bot.storage import Storage, StorageError
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=1)
+#: The ledger keeps a post at least this long (`/feed status` counts the last 24 hours).
+MIN_RETENTION = timedelta(hours=48)
+
+
+def poll_error_text(error: RAError) -> str:
+    """What `/feed status` says about a failed poll; never the request or its key."""
+    if isinstance(error, RAConfigurationError):
+        return "RetroAchievements refused the bot's API key (the operator must set a valid RA_API_KEY)"
+    if isinstance(error, RARateLimited):
+        return "RetroAchievements asked the bot to slow down"
+    if isinstance(error, RAUnavailable):
+        return "RetroAchievements is not answering"
+    return "RetroAchievements refused the request for recent awards"
+
+
+class FeedService:
+    def __init__(
+        self,
+        poller: FeedPoller,
+        deliverer: Deliverer,
+        lease: Lease,
+        storage: Storage,
+        metrics: FeedMetrics,
+        *,
+        poll_seconds: float,
+        retry_seconds: float,
+        retention: timedelta,
+        clock: Callable[[], datetime],
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._poller = poller
+        self._deliverer = deliverer
+        self._lease = lease
+        self._storage = storage
+        self._metrics = metrics
+        self._poll_seconds = poll_seconds
+        self._retry_seconds = retry_seconds
+        self._retention = max(retention, MIN_RETENTION)
+        self._clock = clock
+        self._on_close = on_close
+        self._task: asyncio.Task[None] | None = None
+        self._turn = asyncio.Lock()  # one cycle at a time: the loop's, or a test's `poll_now`
+        self._pruned: datetime | None = None
+        self._failing: str | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="feed")
+
+    async def stop(self) -> None:
+        """Stops polling and gives the lease up, so that another process takes over at once."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._metrics.leader.set(0)
+        try:
+            await self._lease.release()
+        finally:
+            if self._on_close is not None:
+                await self._on_close()
+
+    async def poll_now(self) -> PollResult | None:
+        """One poll and delivery now, if this process holds the lease (for tests and benchmarks)."""
+        async with self._turn:
+            if not await self._lease.hold():
+                return None
+            return await self._cycle()
+
+    async def _run(self) -> None:
+        while True:
+            async with self._turn:
+                leader = await self._lease.hold()
+                self._metrics.leader.set(1 if leader else 0)
+                if leader:
+                    await self._cycle()
+            await asyncio.sleep(self._poll_seconds if leader else self._retry_seconds)
+
+    async def _cycle(self) -> PollResult | None:
+        result: PollResult | None = None
+        try:
+            result = await self._poller.poll_once()
+        except RAError as error:
+            self._metrics.polls.labels("upstream_error").inc()
+            self._failed(f"RetroAchievements: {error}")
+            with contextlib.suppress(StorageError):
+                await self._storage.record_feed_poll_error(poll_error_text(error), self._clock())
+        except StorageError as error:
+            self._metrics.polls.labels("storage_error").inc()
+            self._failed(f"storage: {error}")
+        except Exception:
+            self._metrics.polls.labels("error").inc()
+            log.exception("Feed: a poll failed unexpectedly")
+        else:
+            self._metrics.polls.labels(result.outcome).inc()
+            self._recovered()
+        if self._lease.held:
+            await self._deliver()
+        return result
+
+    async def _deliver(self) -> None:
+        try:
+            await self._deliverer.deliver()
+            now = self._clock()
+            if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
+                pruned = await self._storage.prune_feed_posts(now - self._retention)
+                self._pruned = now
+                if pruned:
+                    log.info("Feed: forgot %d post(s) older than %s", pruned, self._retention)
+        except StorageError as error:
+            self._failed(f"storage: {error}")
+        except Exception:
+            log.exception("Feed: delivery failed unexpectedly")
+
+    def _failed(self, what: str) -> None:
+        if self._failing is None:
+            log.warning("Feed: polling fails (%s); it is retried every %g s", what, self._poll_seconds)
+        self._failing = what
+
+    def _recovered(self) -> None:
+        if self._failing is not None:
+            log.warning("Feed: polling works again")
+            self._failing = None
