@@ -86,11 +86,9 @@ class Feed(commands.Cog):
             raise BotError(
                 f"Discord did not take the bot's post in <#{channel.id}> just now. Please try again."
             )
-        if result.outcome != POSTED:
-            raise InvalidInput(f"The bot cannot post in <#{channel.id}>: {result.reason}. {NEEDED}")
-        if result.embeds_dropped:
-            missing = missing_permission(EMBED_LINKS, channel.id)
-            raise InvalidInput(f"The bot cannot post embeds in <#{channel.id}>: {missing}. {NEEDED}")
+        reason = missing_permission(EMBED_LINKS, channel.id) if result.embeds_dropped else result.reason
+        if result.outcome != POSTED or result.embeds_dropped:
+            raise InvalidInput(f"The bot cannot post in <#{channel.id}>: {reason}. {NEEDED}")
         await self.bot.storage.set_feed(guild_id, channel.id, chosen)
         await interaction.edit_original_response(
             content=(

@@ -76,7 +76,12 @@ class FeedPoller:
         high_water = cursor.high_water
         stop_before = max(cutoff, earliest, *([high_water] if high_water else []))
         keep_from = cutoff if high_water is None else max(cutoff, high_water - self._overlap)
+        high_water_floor: datetime | None = None
         if high_water is not None and high_water < cutoff:
+            # The new cursor is at least the cutoff, whatever this poll finds: a gap is reported once
+            # (the next cutoffs pass it by a poll interval, less than the overlap, on a site with no awards).
+            high_water_floor = cutoff
+        if high_water is not None and high_water < cutoff - self._overlap:
             log.warning(
                 "Feed: last checked %s, more than %g h ago: awards granted before %s are skipped",
                 high_water.isoformat(timespec="seconds"),
@@ -100,7 +105,7 @@ class FeedPoller:
         keys = [(member.guild_id, award.key) for award in ours for member in by_account[award.ulid]]
         known = await storage.known_feed_posts(keys) if keys else set()
         posts = plan_posts(ours, members, {feed.guild_id: feed for feed in feeds}, known)
-        newest = max(filter(None, (high_water, read.newest)), default=None)
+        newest = max(filter(None, (high_water, read.newest, high_water_floor)), default=None)
         moved = FeedCursor(cursor.version + 1, newest, now)
         if not self._lease.held or not await storage.commit_feed_poll(cursor.version, moved, posts):
             log.info("Feed: another process polled meanwhile; this poll's work is dropped")
