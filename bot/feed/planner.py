@@ -62,6 +62,7 @@ def plan_posts(
         for start in range(0, len(chosen_awards), MAX_EMBEDS):
             group = chosen_awards[start : start + MAX_EMBEDS]
             nonce = nonce_for(guild_id, (award.key for award, _ in group))
+            first_seq = len(posts)
             posts.extend(
                 PlannedPost(
                     guild_id=guild_id,
@@ -69,7 +70,7 @@ def plan_posts(
                     discord_user_id=member.discord_user_id,
                     ra_ulid=award.ulid,
                     nonce=nonce,
-                    seq=len(posts) + index,
+                    seq=first_seq + index,
                     awarded_at=award.awarded_at,
                     award=award_to_json(award),
                 )

@@ -1,7 +1,7 @@
 """Reading the site's awards newest first, only as far back as needed.
 
-Pages of 100 are read until one ends before `stop_before` (everything after that time has then been
-seen) or the list ends. While awards arrive, later pages shift: an award may show up twice (kept once,
+Pages of 100 are read until one reaches back to `stop_before` (everything after that time has then
+been seen) or the list ends. While awards arrive, later pages shift: an award may show up twice (kept once,
 by its key), never not at all. Awards older than `keep_from` are not returned. So a quiet minute costs
 one request, and the cost grows with the awards the whole site grants, not with the members followed.
 """
@@ -38,7 +38,7 @@ async def read_awards(
     kinds: Collection[str] = (),
     max_pages: int = MAX_PAGES,
 ) -> AwardsRead:
-    """The awards from `keep_from` on, reading pages until one reaches back before `stop_before`."""
+    """The awards from `keep_from` on, reading pages until one reaches back to `stop_before`."""
     found: dict[str, GameAward] = {}
     newest: datetime | None = None
     requests = rows = offset = 0
@@ -55,7 +55,7 @@ async def read_awards(
             log.warning("Feed: skipped %d award(s) of an unexpected shape", page.skipped)
         if page.rows < MAX_PAGE:
             break  # the end of the list
-        if page.awards and page.awards[-1].awarded_at < stop_before:
+        if page.awards and page.awards[-1].awarded_at <= stop_before:
             break
         if requests >= max_pages:
             log.warning("Feed: stopped reading after %d pages; older awards are skipped", requests)
