@@ -96,10 +96,14 @@ class FeedService:
             return await self._cycle()
 
     async def _run(self) -> None:
+        was_leader: bool | None = None
         while True:
             async with self._turn:
                 leader = await self._lease.hold()
-                self._metrics.leader.set(1 if leader else 0)
+                if leader != was_leader:
+                    log.info("Feed: %s", "this process polls now" if leader else "another process polls")
+                    self._metrics.leader.set(1 if leader else 0)
+                    was_leader = leader
                 if leader:
                     await self._cycle()
             await asyncio.sleep(self._poll_seconds if leader else self._retry_seconds)
