@@ -1,4 +1,4 @@
-"""The feed across restarts, kill -9 and several processes: `python -m bot` subprocesses, as operators run them.
+"""The feed across restarts, kill -9 and several processes: `python -m bot` subprocesses, as run for real.
 
 The fakes run in this test process; awards are added to the fake RetroAchievements while the bots run, with
 FEED_POLL_SECONDS=1. Each test then waits (bounded) until every expected award is in its server's channel,
