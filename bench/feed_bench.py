@@ -13,8 +13,9 @@ moments they were granted. The bot polls every `--poll-seconds` real seconds, so
 `day / (day-minutes * 60 / poll-seconds)` of the simulated day.
 
 Printed: polls and `API_GetRecentGameAwards` requests (per poll: mean and most; per simulated day), the
-most awards that arrived between two polls, other upstream requests (game icons), posts and awards posted,
-duplicates, misses and extras (per server and award; targets 0, 0, 0), lag from an award's grant to
+most awards that arrived between two polls (and the most pages a poll read, among polls that had fewer
+than 100 new awards to find and among the others), other upstream requests (game icons), posts and awards
+posted, duplicates, misses and extras (per server and award; targets 0, 0, 0), lag from an award's grant to
 Discord's acknowledgement of its post (p50 and p99), and the bot's CPU seconds and peak RSS.
 """
 
@@ -288,9 +289,16 @@ def report(
         f"bot: {cpu:.2f} CPU s over the replay ({cpu / max(simulated_days, 1e-9):.2f} per simulated day), "
         f"peak RSS {int(after['maxrss_kb']) / 1024:.0f} MB"  # type: ignore[call-overload]
     )
+    # Poll i had to find the awards granted since poll i-1 began (per_interval[i]) and read polls[i] pages.
+    quiet = [pages_read for i, pages_read in enumerate(polls) if per_interval.get(i, 0) < 100]
+    busy = [pages_read for i, pages_read in enumerate(polls) if per_interval.get(i, 0) >= 100]
+    print(
+        f"polls with fewer than 100 new awards: {len(quiet)}, most pages {max(quiet, default=0)}; "
+        f"with 100 or more: {len(busy)}, most pages {max(busy, default=0)}"
+    )
     verdicts = {
-        "at most 1 request per poll (fewer than 100 awards per interval)": max(polls, default=0) <= 1
-        or max(per_interval.values(), default=0) >= 100,
+        "at most 1 request per poll while fewer than 100 awards arrive per interval": max(quiet, default=0)
+        <= 1,
         "no duplicates": duplicates == 0,
         "no misses": misses == 0,
     }

@@ -48,7 +48,15 @@ class Feed(commands.Cog):
         lease, close_lease = await open_lease(reveal(settings.redis_url), reveal(settings.database_url), ttl)
         metrics = bot.metrics.feed
         poller = FeedPoller(bot.ra, bot.storage, lease, metrics, catchup_hours=options.catchup_hours)
-        deliverer = Deliverer(bot.storage, self.poster, bot.ra, metrics, clock=utc_now)
+        deliverer = Deliverer(
+            bot.storage,
+            self.poster,
+            bot.ra,
+            metrics,
+            clock=utc_now,
+            is_leader=lambda: lease.held,
+            on_drained=lambda: self.service.wake() if self.service is not None else None,
+        )
         self.service = FeedService(
             poller,
             deliverer,

@@ -10,6 +10,7 @@ interval, never in a loop. Discord refusing the message itself (400) drops that 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -21,18 +22,24 @@ from bot.metrics import FeedMetrics
 from bot.ra.awards import GameAward
 from bot.ra.client import RAClient
 from bot.render.feed import FeedItem, render_feed_message
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 from bot.storage.feed import PendingPost
 
 log = logging.getLogger(__name__)
 
-#: Pending posts read per delivery (about a hundred messages); the rest wait for the next poll.
+#: Pending posts read per delivery pass (about a hundred messages); the rest wait for the next pass.
 BATCH = 1000
-#: Servers posted to at once (each server's messages go one after the other).
-CONCURRENCY = 8
 
 
 class Deliverer:
+    """Each server's pending messages are posted one after the other by a worker of that server, so a
+    slow channel (Discord's rate limit on it, a retry) holds up nobody else, and never the polls.
+
+    `on_drained` is called when a worker has posted everything it had, so that new posts of that server
+    planned meanwhile go out at once rather than at the next poll. `is_leader` is checked before each
+    message: a process that lost the lease stops posting (the new poller posts the rest, same nonces).
+    """
+
     def __init__(
         self,
         storage: Storage,
@@ -41,37 +48,69 @@ class Deliverer:
         metrics: FeedMetrics,
         *,
         clock: Callable[[], datetime],
+        is_leader: Callable[[], bool] = lambda: True,
+        on_drained: Callable[[], None] = lambda: None,
         batch: int = BATCH,
-        concurrency: int = CONCURRENCY,
     ) -> None:
         self._storage = storage
         self._poster = poster
         self._ra = ra
         self._metrics = metrics
         self._clock = clock
+        self._is_leader = is_leader
+        self._on_drained = on_drained
         self._batch = batch
-        self._slots = asyncio.Semaphore(concurrency)
+        self._workers: dict[int, asyncio.Task[None]] = {}
 
-    async def deliver(self) -> int:
-        """Posts what is pending; returns how many messages were posted."""
+    async def deliver(self, *, wait: bool = False) -> None:
+        """Starts a worker for each server with pending posts and none at work; `wait`: until every worker
+        is done. A server whose worker is busy gets its newer posts on a later pass.
+
+        A server whose worker was at work when the read began is skipped even if the worker ended during the
+        read: the read may predate its last posts. The worker's `on_drained` brings a fresh pass."""
+        busy = set(self._workers)
         pending = await self._storage.pending_feed_posts(self._batch)
         servers: dict[int, dict[str, list[PendingPost]]] = {}
         for post in pending:
             servers.setdefault(post.guild_id, {}).setdefault(post.nonce, []).append(post)
-        posted = await asyncio.gather(
-            *(self._deliver_server(list(messages.values())) for messages in servers.values())
-        )
-        return sum(posted)
+        loop = asyncio.get_running_loop()
+        for guild_id, messages in servers.items():
+            if guild_id not in self._workers and guild_id not in busy:
+                worker = loop.create_task(
+                    self._deliver_server(list(messages.values())), name=f"feed-{guild_id}"
+                )
+                self._workers[guild_id] = worker
+                worker.add_done_callback(functools.partial(self._forget, guild_id))
+        if wait and self._workers:
+            await asyncio.wait(set(self._workers.values()))
 
-    async def _deliver_server(self, messages: Sequence[list[PendingPost]]) -> int:
-        async with self._slots:
-            posted = 0
+    async def close(self) -> None:
+        """Stops every worker (a message being posted is retried later, with its nonce)."""
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        if workers:
+            await asyncio.wait(workers)
+
+    def _forget(self, guild_id: int, worker: asyncio.Task[None]) -> None:
+        if self._workers.get(guild_id) is worker:
+            del self._workers[guild_id]
+
+    async def _deliver_server(self, messages: Sequence[list[PendingPost]]) -> None:
+        try:
             for posts in messages:
+                if not self._is_leader():
+                    return
                 outcome = await self._deliver(posts)
-                posted += outcome == POSTED
                 if outcome != POSTED and outcome != INVALID:
-                    break  # paused, or failing for now: the rest waits
-            return posted
+                    return  # paused, or failing for now: the rest waits for the next poll
+        except StorageError as error:
+            log.debug("Feed: delivery stopped, storage failed: %s", error)
+            return
+        except Exception:
+            log.exception("Feed: delivery failed unexpectedly")
+            return
+        self._on_drained()
 
     async def _deliver(self, posts: Sequence[PendingPost]) -> str:
         first = posts[0]

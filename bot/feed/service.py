@@ -1,4 +1,4 @@
-"""The feed's life in a process: wait for the lease, then poll and deliver every poll interval.
+"""The feed's life in a process: wait for the lease, then poll every poll interval and deliver beside it.
 
 Every process runs this; the lease lets one of them poll. The others try for the lease every third of its
 ttl, so when the poller's process dies another takes over within about two poll intervals, and goes on
@@ -41,6 +41,9 @@ def poll_error_text(error: RAError) -> str:
 
 
 class FeedService:
+    """Polls every `poll_seconds` while this process holds the lease, and delivers beside the polls: a post
+    never delays a poll. `poll_now` runs one poll and waits for its posts (tests and benchmarks)."""
+
     def __init__(
         self,
         poller: FeedPoller,
@@ -66,7 +69,9 @@ class FeedService:
         self._clock = clock
         self._on_close = on_close
         self._task: asyncio.Task[None] | None = None
-        self._turn = asyncio.Lock()  # one cycle at a time: the loop's, or a test's `poll_now`
+        self._delivering: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()  # posts are waiting: deliver now rather than at the next tick
+        self._turn = asyncio.Lock()  # one poll at a time: the loop's, or `poll_now`'s
         self._pruned: datetime | None = None
         self._failing: str | None = None
 
@@ -74,13 +79,19 @@ class FeedService:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="feed")
 
+    def wake(self) -> None:
+        """Deliver now (a poll planned posts, or a server's worker finished while others waited)."""
+        self._wake.set()
+
     async def stop(self) -> None:
-        """Stops polling and gives the lease up, so that another process takes over at once."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Stops polling and posting and gives the lease up, so that another process takes over at once."""
+        for task in (self._task, self._delivering):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._delivering = None
+        await self._deliverer.close()
         self._metrics.leader.set(0)
         try:
             await self._lease.release()
@@ -89,11 +100,13 @@ class FeedService:
                 await self._on_close()
 
     async def poll_now(self) -> PollResult | None:
-        """One poll and delivery now, if this process holds the lease (for tests and benchmarks)."""
+        """One poll now, and its posts, if this process holds the lease (for tests and benchmarks)."""
         async with self._turn:
             if not await self._lease.hold():
                 return None
-            return await self._cycle()
+            result = await self._poll()
+        await self._deliver(wait=True)
+        return result
 
     async def _run(self) -> None:
         was_leader: bool | None = None
@@ -105,10 +118,21 @@ class FeedService:
                     self._metrics.leader.set(1 if leader else 0)
                     was_leader = leader
                 if leader:
-                    await self._cycle()
+                    await self._poll()
+                    if self._delivering is None or self._delivering.done():
+                        self._delivering = asyncio.get_running_loop().create_task(
+                            self._deliver_while_leader(), name="feed-delivery"
+                        )
             await asyncio.sleep(self._poll_seconds if leader else self._retry_seconds)
 
-    async def _cycle(self) -> PollResult | None:
+    async def _deliver_while_leader(self) -> None:
+        while self._lease.held:
+            self._wake.clear()
+            await self._deliver()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+
+    async def _poll(self) -> PollResult | None:
         result: PollResult | None = None
         try:
             result = await self._poller.poll_once()
@@ -126,23 +150,31 @@ class FeedService:
         else:
             self._metrics.polls.labels(result.outcome).inc()
             self._recovered()
-        if self._lease.held:
-            await self._deliver()
+            if result.planned:
+                self.wake()
+        await self._prune()
         return result
 
-    async def _deliver(self) -> None:
+    async def _deliver(self, *, wait: bool = False) -> None:
         try:
-            await self._deliverer.deliver()
-            now = self._clock()
-            if self._pruned is None or now - self._pruned >= PRUNE_EVERY:
-                pruned = await self._storage.prune_feed_posts(now - self._retention)
-                self._pruned = now
-                if pruned:
-                    log.info("Feed: forgot %d post(s) older than %s", pruned, self._retention)
+            await self._deliverer.deliver(wait=wait)
         except StorageError as error:
             self._failed(f"storage: {error}")
         except Exception:
             log.exception("Feed: delivery failed unexpectedly")
+
+    async def _prune(self) -> None:
+        now = self._clock()
+        if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
+            return
+        try:
+            pruned = await self._storage.prune_feed_posts(now - self._retention)
+        except StorageError as error:
+            self._failed(f"storage: {error}")
+            return
+        self._pruned = now
+        if pruned:
+            log.info("Feed: forgot %d post(s) older than %s", pruned, self._retention)
 
     def _failed(self, what: str) -> None:
         if self._failing is None:
