@@ -70,9 +70,12 @@ class FakeHost:
         options = string_options({"user": str(request["user"]), "games": str(request["games"])})
         timeout = float(request["timeout"])
         expect = str(request["expect"])
+        locale = str(request.get("locale", "en-US"))
         # Payloads are built before the clock starts: building them is the members' work, not the bot's.
         payloads = [
-            fake.slash_payload("progress", options, user_id=member_base + i, username=f"member{i}")
+            fake.slash_payload(
+                "progress", options, user_id=member_base + i, username=f"member{i}", locale=locale
+            )
             for i in range(commands)
         ]
         ra_start, rest_start = len(self.ra.requests), len(fake.requests)

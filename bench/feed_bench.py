@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import bisect
 import math
-import os
 import random
 import sqlite3
 import tempfile
@@ -319,7 +318,6 @@ def main() -> None:
     parser.add_argument("--poll-seconds", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    os.environ.pop("FEED_CATCHUP_HOURS", None)
     asyncio.run(run(args))
 
 

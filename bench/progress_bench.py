@@ -38,8 +38,14 @@ Figures, per bot
     flight, cpu/cmd and p99 each at most 1.5x the floor's; the cold round's concurrent identical
     commands make exactly one API_GetUserProgress request; the real bot's peak RSS under 80 MB.
 
+Languages
+    With `--locale de` (any Discord locale), every round also sends the same burst to the real bot from
+    members whose Discord is in that language, right after the English one: the summary then compares
+    each language with the floor, and the language with English, all in the same session. (That
+    language's first round follows the English cold round, so its caches are warm.)
+
 Run:  .venv/bin/python -m bench.progress_bench [--commands 200] [--concurrency 200]
-      [--upstream-delay 0.05] [--rounds 3] [--fresh-members] [--env KEY=VALUE ...]
+      [--upstream-delay 0.05] [--rounds 3] [--fresh-members] [--env KEY=VALUE ...] [--locale de]
 """
 
 from __future__ import annotations
@@ -134,6 +140,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--env", action="append", default=[], metavar="KEY=VALUE", help="extra bot setting (repeatable)"
     )
     parser.add_argument(
+        "--locale",
+        metavar="LOCALE",
+        help="also send each round to the real bot in this Discord locale (such as de) and compare",
+    )
+    parser.add_argument(
         "--profile-dir",
         metavar="DIR",
         help="cProfile each bot process into DIR/{real,floor}.pstats (slows both)",
@@ -163,7 +174,13 @@ def bot_env(fakes: Child, index: int, data_dir: str, extra: list[str]) -> dict[s
 
 
 async def run_round(
-    fakes: Child, bot: Child, kind: str, index: int, number: int, args: argparse.Namespace
+    fakes: Child,
+    bot: Child,
+    kind: str,
+    index: int,
+    number: int,
+    args: argparse.Namespace,
+    locale: str = "en-US",
 ) -> Round:
     before = await bot.request({"op": "stats"})
     member_base = MEMBER_BASE + (number * args.commands if args.fresh_members else 0)
@@ -178,6 +195,7 @@ async def run_round(
             "games": args.games,
             "timeout": args.timeout,
             "expect": "Sonic the Hedgehog",
+            "locale": locale,
         },
         wait_seconds=args.timeout * args.commands + 60,
     )
@@ -202,7 +220,7 @@ def describe_round(r: Round) -> str:
     ms = 1000.0
     upstream = ", ".join(f"{k.removeprefix('API_')}={v}" for k, v in sorted(r.ra_requests.items())) or "none"
     text = (
-        f"  {r.kind:5} round {r.number} ({'cold' if r.number == 0 else 'warm'}): "
+        f"  {r.kind:8} round {r.number} ({'cold' if r.number == 0 else 'warm'}): "
         f"cpu/cmd {r.cpu_per_command * ms:6.2f} ms  p50 {percentile(r.latencies, 50) * ms:7.1f} ms  "
         f"p99 {percentile(r.latencies, 99) * ms:7.1f} ms  {r.rate:6.1f} cmd/s  "
         f"ok {len(r.latencies)}/{r.commands}  REST/cmd {r.rest_requests / r.commands:.2f}  "
@@ -217,18 +235,44 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def warm_cpu(f: BotFigures) -> float:
+    return statistics.median(r.cpu_per_command for r in f.warm())
+
+
+def warm_lat(f: BotFigures, p: float) -> float:
+    return percentile([x for r in f.warm() for x in r.latencies], p)
+
+
+def warm_rate(f: BotFigures) -> float:
+    return statistics.median(r.rate for r in f.warm())
+
+
+def compare_languages(english: BotFigures, other: BotFigures, floor: BotFigures) -> list[str]:
+    """The real bot answering in another language, against the floor and against English."""
+    ms = 1000.0
+    cpu_ratio, p99_ratio = warm_cpu(other) / warm_cpu(floor), warm_lat(other, 99) / warm_lat(floor, 99)
+    lines = [f"  {'figure':46} {other.kind:>10} {'english':>10} {'floor':>10}   comparison"]
+    rows = [
+        ("cpu per command, ms (median of rounds)", warm_cpu, ms, cpu_ratio),
+        ("latency p99, ms (all warm answers)", lambda f: warm_lat(f, 99), ms, p99_ratio),
+        ("latency p50, ms (all warm answers)", lambda f: warm_lat(f, 50), ms, None),
+        ("commands per second (median of rounds)", warm_rate, 1.0, None),
+    ]
+    for name, figure, scale, floor_ratio in rows:
+        values = [figure(f) * scale for f in (other, english, floor)]
+        note = f"vs english {values[0] / values[1]:5.2f}x"
+        if floor_ratio is not None:
+            ok = floor_ratio <= TARGET_RATIO
+            note += f"  vs floor {floor_ratio:5.2f}x  target <= {TARGET_RATIO}x  {verdict(ok)}"
+        lines.append(f"  {name:46} {values[0]:10.2f} {values[1]:10.2f} {values[2]:10.2f}   {note}")
+    errors = sum(sum(r.errors.values()) for r in other.rounds)
+    lines.append(f"  failed or wrong answers over all {other.kind} rounds: {errors}")
+    return lines
+
+
 def summarize(figures: dict[str, BotFigures], args: argparse.Namespace) -> list[str]:
     real, floor = figures["real"], figures["floor"]
     ms = 1000.0
-
-    def warm_cpu(f: BotFigures) -> float:
-        return statistics.median(r.cpu_per_command for r in f.warm())
-
-    def warm_lat(f: BotFigures, p: float) -> float:
-        return percentile([x for r in f.warm() for x in r.latencies], p)
-
-    def warm_rate(f: BotFigures) -> float:
-        return statistics.median(r.rate for r in f.warm())
 
     def upstream(r: list[Round]) -> float:
         return sum(sum(x.ra_requests.values()) for x in r) / sum(x.commands for x in r)
@@ -319,11 +363,18 @@ async def run(args: argparse.Namespace) -> None:
                 f"floor pid {bots['floor'].pid}"
             )
             figures = {kind: BotFigures(kind) for kind in KINDS}
+            other = f"real {args.locale}" if args.locale else None
+            if other is not None:
+                figures[other] = BotFigures(other)
             for number in range(args.rounds + 1):
                 for index, kind in enumerate(KINDS):
                     r = await run_round(fakes, bots[kind], kind, index, number, args)
                     figures[kind].rounds.append(r)
                     print(describe_round(r), flush=True)
+                    if kind == "real" and other is not None:
+                        r = await run_round(fakes, bots[kind], other, index, number, args, args.locale)
+                        figures[other].rounds.append(r)
+                        print(describe_round(r), flush=True)
             for kind in KINDS:
                 stats = await bots[kind].request({"op": "stats"})
                 figures[kind].final_stats = stats
@@ -331,6 +382,10 @@ async def run(args: argparse.Namespace) -> None:
             print("\nSummary (warm = every round after the first; ratios are real / floor, same run):")
             for line in summarize(figures, args):
                 print(line)
+            if other is not None:
+                print(f"\nThe real bot answering in {args.locale} (same bot, same session):")
+                for line in compare_languages(figures["real"], figures[other], figures["floor"]):
+                    print(line)
         finally:
             for child in reversed(children):
                 await child.stop()

@@ -87,7 +87,8 @@ ANSWER_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for kind, pattern in (
         ("unexpected", r"Something went wrong on the bot's side"),
         ("invalid_input", r"is not a RetroAchievements user name|is not a game ID|Give at least one game|"
-         r"one command can show at most|needs 2 to 10|only works in a server|Type a RetroAchievements"),
+         r"one command can show at most|needs 2 to 10|only works in a server|Type a RetroAchievements|"
+         r"No RetroAchievements game is titled|matches \d+ games|Unknown game #"),
         ("not_found", r"There is no RetroAchievements user named|None of those names exist|"
          r"did not say which"),
         ("ra_unavailable", r"is not answering right now"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from discord.app_commands import Choice
 
+from bot.i18n.language import ENGLISH, Language
 from bot.input import split_list
 from bot.patterns import LIST_SEPARATORS
 from bot.storage import Storage
@@ -13,15 +14,16 @@ MAX_VALUE = 100
 
 
 async def suggest_names(
-    storage: Storage, member_id: int, guild_id: int | None, typed: str
+    storage: Storage, member_id: int, guild_id: int | None, typed: str, language: Language = ENGLISH
 ) -> list[tuple[str, str]]:
-    """(label, value) pairs: the member's own linked account first, then this server's linked members."""
+    """(label, value) pairs: the member's own linked account first (labelled in the member's language),
+    then this server's linked members."""
     text = typed.strip()
     suggestions: list[tuple[str, str]] = []
     seen: set[str] = set()
     own = await storage.get_link(member_id)
     if own is not None and text.lower() in own.ra_name.lower():
-        suggestions.append((f"{own.ra_name} (you)", own.ra_name))
+        suggestions.append((language.t("{name} (you)", name=own.ra_name), own.ra_name))
         seen.add(own.ra_name.lower())
     if guild_id is not None:
         for link in await storage.search_guild_links(guild_id, text, MAX_CHOICES):

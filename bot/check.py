@@ -1,18 +1,19 @@
-"""`python -m bot --check`: one real RetroAchievements call and one real Discord login, reported plainly."""
+"""`python -m bot --check`: one real RetroAchievements call and one real Discord login, reported plainly.
+
+Each line names what was tried (the URL, never the key), what happened, and what to do about it.
+"""
 
 from __future__ import annotations
 
+import aiohttp
 import discord
 
 from bot.app import point_at_discord
 from bot.config import Settings
-from bot.engines import ra_options
-from bot.errors import BotError, UserNotFound
-from bot.ra.client import RAClient
+from bot.ra_probe import probe_ra
 from bot.secret import reveal
+from bot.startup import DISCORD_API, describe_failure
 from bot.storage import StorageError, open_storage
-
-PROBE_USER = "MaxMilyin"
 
 
 async def run_check(settings: Settings) -> bool:
@@ -30,35 +31,62 @@ def _report(ok: bool, what: str, detail: str) -> bool:
 
 
 async def _check_retroachievements(settings: Settings) -> bool:
-    client = RAClient(ra_options(settings))
-    user = settings.ra_username or PROBE_USER
-    try:
-        profile = await client.get_user_profile(user)
-    except UserNotFound:
-        return _report(
-            False, "RetroAchievements", f"the key works, but there is no user {user} (check RA_USERNAME)"
-        )
-    except BotError as error:
-        return _report(False, "RetroAchievements", error.user_message)
-    finally:
-        await client.close()
-    return _report(True, "RetroAchievements", f"the API key works (looked up {profile.user})")
+    result = await probe_ra(settings)
+    return _report(result.ok, "RetroAchievements", result.detail)
 
 
 async def _check_discord(settings: Settings) -> bool:
     point_at_discord(settings)
-    client = discord.Client(intents=discord.Intents.none())
+    url = f"{(settings.discord_api_url or DISCORD_API).rstrip('/')}/users/@me"
+    # A text-only bot needs no voice libraries; the guilds intent keeps discord.py from warning.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    intents = discord.Intents.none()
+    intents.guilds = True
+    client = discord.Client(intents=intents)
     try:
         await client.login(settings.discord_token.reveal())
         app = await client.application_info()
     except discord.LoginFailure:
-        return _report(False, "Discord", "DISCORD_TOKEN was refused: reset the token in the Developer Portal")
-    except (discord.HTTPException, OSError) as error:
-        return _report(False, "Discord", f"could not reach Discord ({type(error).__name__})")
+        return _report(
+            False,
+            "Discord",
+            f"{url} answered HTTP 401: Discord refused DISCORD_TOKEN. Copy a fresh token from the "
+            "Developer Portal (Applications -> your app -> Bot -> Reset Token).",
+        )
+    except discord.HTTPException as error:
+        body = "an HTML page" if str(error.text).lstrip().startswith("<") else "an error"
+        return _report(
+            False,
+            "Discord",
+            f"{url} answered HTTP {error.status} with {body}: Discord may be having trouble "
+            "(https://discordstatus.com), or a proxy is in the way. Try again later.",
+        )
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return _report(
+            False,
+            "Discord",
+            f"could not reach {url}: {describe_failure(error)}. Check this machine's internet "
+            "access, DNS and firewall (outgoing HTTPS to discord.com).",
+        )
     finally:
         await client.close()
-    invite = f"https://discord.com/oauth2/authorize?client_id={app.id}&scope=bot%20applications.commands"
-    return _report(True, "Discord", f"logged in as {client.user}; invite link: {invite}")
+    server, member = install_links(app.id)
+    return _report(
+        True,
+        "Discord",
+        f"logged in as {client.user}; add it to a server: {server} ; "
+        f"or to a member's account (needs User Install, see the README): {member}",
+    )
+
+
+def install_links(application_id: int) -> tuple[str, str]:
+    """Discord's two install links: to a server (the bot joins it), and to a member's own account."""
+    base = f"https://discord.com/oauth2/authorize?client_id={application_id}"
+    return (
+        f"{base}&integration_type=0&scope=bot%20applications.commands",
+        f"{base}&integration_type=1&scope=applications.commands",
+    )
 
 
 async def _check_storage(settings: Settings) -> bool:

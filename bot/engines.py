@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from bot.ra.backends import RAObserver
 from bot.ra.client import RAClient, RAClientOptions
+from bot.settings_spec import SETTINGS
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -25,33 +26,25 @@ async def open_ra_client(settings: Settings, observer: RAObserver) -> tuple[RACl
     if settings.redis_url is None:
         return RAClient(options, observer=observer), None
     try:
-        from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis
+        from bot.ra.redis_backend import RedisBreaker, RedisRateLimiter, RedisResponseStore, connect_redis
     except ImportError:
         raise ConfigError(
             "REDIS_URL is set, but the redis package is not installed: pip install 'ra-progress-bot[scale]'."
         ) from None
     redis = await connect_redis(settings.redis_url.reveal())
+    breaker = RedisBreaker(redis, breaker_seconds=settings.redis_breaker_seconds)  # one for store and limiter
     client = RAClient(
         options,
-        store=RedisResponseStore(redis),
-        limiter=RedisRateLimiter(redis, rate=settings.ra_requests_per_second, burst=settings.ra_burst),
+        store=RedisResponseStore(redis, breaker=breaker),
+        limiter=RedisRateLimiter(
+            redis, rate=options.requests_per_second, burst=options.burst, breaker=breaker
+        ),
         observer=observer,
     )
     return client, redis
 
 
 def ra_options(settings: Settings) -> RAClientOptions:
-    return RAClientOptions(
-        base_url=settings.ra_base_url,
-        api_key=settings.ra_api_key,
-        username=settings.ra_username,
-        timeout_seconds=settings.ra_timeout_seconds,
-        max_retries=settings.ra_max_retries,
-        requests_per_second=settings.ra_requests_per_second,
-        burst=settings.ra_burst,
-        ids_per_request=settings.ra_ids_per_request,
-        cache_game_seconds=settings.cache_game_seconds,
-        cache_profile_seconds=settings.cache_profile_seconds,
-        cache_progress_seconds=settings.cache_progress_seconds,
-        user_agent=USER_AGENT,
-    )
+    """The client's options: the value of every setting declared with a `client_option`."""
+    declared = {s.client_option: getattr(settings, s.field) for s in SETTINGS if s.client_option}
+    return RAClientOptions(**declared, user_agent=USER_AGENT)

@@ -10,6 +10,8 @@ import discord
 from discord import app_commands
 
 from bot.errors import BotError, RAConfigurationError, RAError, UserNotFound
+from bot.i18n.interactions import member_language
+from bot.i18n.language import N_
 from bot.storage import StorageError
 from bot.transformers import RefusedOption
 
@@ -19,43 +21,52 @@ log = logging.getLogger(__name__)
 EXPIRED_CODES = frozenset({10062, 10015, 50027})
 
 
-STALE_COMMAND = (
+STALE_COMMAND = N_(
     "This command has changed since Discord last loaded it. Reload Discord "
     "(Ctrl+R, or restart the app) and try again in a minute."
 )
-STORAGE_DOWN = "The bot cannot save or read linked accounts right now. Please try again in a few minutes."
+STORAGE_DOWN = N_("The bot cannot save or read linked accounts right now. Please try again in a few minutes.")
+UNEXPECTED = N_(
+    "Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
+    "if it keeps happening, give that id to the bot's operator."
+)
 
 
 def error_reply(
     interaction: discord.Interaction[Any], error: app_commands.AppCommandError
 ) -> tuple[str, str | None]:
-    """How a failed command is counted in the metrics, and what the member is told (None: nothing,
-    the interaction has expired). Unexpected errors are logged with an id the member is shown."""
+    """How a failed command is counted in the metrics, and what the member is told in their language
+    (None: nothing, the interaction has expired). Unexpected errors are logged, in English, with an id
+    the member is shown."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if is_expired(original):
         log.info("Interaction %s expired before the bot answered", interaction.id)
         return "expired", None
+    language = member_language(interaction)
     if isinstance(original, UserNotFound):
-        return "not_found", original.user_message
+        return "not_found", original.in_language(language)
     if isinstance(original, RAConfigurationError):
         log.error("RetroAchievements refused the API key: set a valid RA_API_KEY")
-        return "misconfigured", original.user_message
+        return "misconfigured", original.in_language(language)
     if isinstance(original, RAError):
         log.warning("/%s: %s", command_name(interaction), original)
-        return "upstream_error", original.user_message
+        return "upstream_error", original.in_language(language)
     if isinstance(original, StorageError):
         log.debug("/%s: %s", command_name(interaction), original)
-        return "storage_error", STORAGE_DOWN
+        return "storage_error", language.t(STORAGE_DOWN)
     if isinstance(original, BotError | RefusedOption):
-        return "refused", original.user_message
+        return "refused", original.in_language(language)
     if isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        return "refused", STALE_COMMAND
+        return "refused", language.t(STALE_COMMAND)
     error_id = secrets.token_hex(4)
-    log.error("Unexpected error %s in /%s", error_id, command_name(interaction), exc_info=original)
-    return "error", (
-        f"Something went wrong on the bot's side (error id `{error_id}`). Please try again; "
-        "if it keeps happening, give that id to the bot's operator."
+    log.error(
+        "Unexpected error %s in /%s",
+        error_id,
+        command_name(interaction),
+        exc_info=original,
+        extra={"error_id": error_id},
     )
+    return "error", language.t(UNEXPECTED, error_id=error_id)
 
 
 def is_expired(error: BaseException) -> bool:

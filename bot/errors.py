@@ -7,13 +7,26 @@ from __future__ import annotations
 
 import math
 
+from bot.i18n.language import ENGLISH, Joined, Language, Message, Text, msg
+
 
 class BotError(Exception):
-    """An expected failure with a message fit to show a member as it is."""
+    """An expected failure with a message fit to show a member, in any language.
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    `message` is the message id and its parameters; the error path shows it in the member's language
+    (`in_language`). `str()` and `user_message` are the English text, for logs and tests.
+    """
+
+    def __init__(self, message: Text | str) -> None:
+        self.message: Text = message if isinstance(message, Message | Joined) else msg(message)
+        super().__init__(ENGLISH.render(self.message))
+
+    @property
+    def user_message(self) -> str:
+        return ENGLISH.render(self.message)
+
+    def in_language(self, language: Language) -> str:
+        return language.render(self.message)
 
 
 class InvalidInput(BotError):
@@ -25,8 +38,11 @@ class UserNotFound(BotError):
 
     def __init__(self, username: str) -> None:
         super().__init__(
-            f"There is no RetroAchievements user named `{username}`. Check the spelling "
-            "(names are 2-20 letters and digits)."
+            msg(
+                "There is no RetroAchievements user named `{username}`. Check the spelling "
+                "(names are 2-20 letters and digits).",
+                username=username,
+            )
         )
         self.username = username
 
@@ -39,7 +55,7 @@ class RAUnavailable(RAError):
     """Timeouts, dropped connections, 5xx answers, or answers of an unexpected shape."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__("RetroAchievements is not answering right now. Please try again in a minute.")
+        super().__init__(msg("RetroAchievements is not answering right now. Please try again in a minute."))
         self.detail = detail
 
     def __str__(self) -> str:
@@ -51,7 +67,7 @@ class RARateLimited(RAError):
 
     def __init__(self) -> None:
         super().__init__(
-            "RetroAchievements is asking the bot to slow down. Please try again in a few seconds."
+            msg("RetroAchievements is asking the bot to slow down. Please try again in a few seconds.")
         )
 
 
@@ -60,8 +76,10 @@ class RAConfigurationError(RAError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The bot is misconfigured: RetroAchievements refused its API key. "
-            "Please tell this server's admins (the bot's operator must set a valid `RA_API_KEY`)."
+            msg(
+                "The bot is misconfigured: RetroAchievements refused its API key. "
+                "Please tell this server's admins (the bot's operator must set a valid `RA_API_KEY`)."
+            )
         )
 
 
@@ -69,7 +87,9 @@ class RAInvalidRequest(RAError):
     """RetroAchievements rejected the request's parameters (HTTP 422)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__("RetroAchievements did not accept that request. Check the user name and game IDs.")
+        super().__init__(
+            msg("RetroAchievements did not accept that request. Check the user name and game IDs.")
+        )
         self.detail = detail
 
     def __str__(self) -> str:
@@ -77,7 +97,14 @@ class RAInvalidRequest(RAError):
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable and the fix."""
+    """Settings are missing or malformed: one message per problem, each naming the variable and the fix."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = messages
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages)
 
 
 class OnCooldown(BotError):
@@ -85,5 +112,5 @@ class OnCooldown(BotError):
 
     def __init__(self, retry_after: float) -> None:
         seconds = max(1, math.ceil(retry_after))
-        super().__init__(f"You are going a little fast: try again in {seconds} s.")
+        super().__init__(msg("You are going a little fast: try again in {seconds} s.", seconds=seconds))
         self.retry_after = retry_after

@@ -13,7 +13,10 @@ from discord import app_commands
 from bot.autocomplete import choices, suggest_name_list, suggest_names
 from bot.errors import InvalidInput
 from bot.feed.kinds import parse_kinds, suggest_kinds
-from bot.input import parse_game_ids, parse_username, parse_usernames
+from bot.game_suggestions import Typing, complete_games
+from bot.i18n.interactions import member_language
+from bot.i18n.language import ENGLISH, Language, Text, msg
+from bot.input import parse_username, parse_usernames
 from bot.storage import StorageError
 
 if TYPE_CHECKING:
@@ -27,18 +30,26 @@ T = TypeVar("T")
 
 
 class RefusedOption(app_commands.AppCommandError):
-    """What the member typed cannot be used; `user_message` names the part and the fix."""
+    """What the member typed cannot be used; `message` names the part and the fix, in any language
+    (`user_message` is the English text)."""
 
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
+    def __init__(self, message: Text) -> None:
+        self.message = message
+        super().__init__(ENGLISH.render(message))
+
+    @property
+    def user_message(self) -> str:
+        return ENGLISH.render(self.message)
+
+    def in_language(self, language: Language) -> str:
+        return language.render(self.message)
 
 
 def _refusing(parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     try:
         return parse(*args, **kwargs)
     except InvalidInput as refused:
-        raise RefusedOption(refused.user_message) from None
+        raise RefusedOption(refused.message) from None
 
 
 async def _in_time(suggestions: Awaitable[list[tuple[str, str]]]) -> Choices:
@@ -65,14 +76,24 @@ class Player(app_commands.Transformer):
         self, interaction: discord.Interaction[Any], value: int | float | str, /
     ) -> Choices:
         storage = _bot(interaction).storage
-        return await _in_time(suggest_names(storage, interaction.user.id, interaction.guild_id, str(value)))
+        language = member_language(interaction)
+        return await _in_time(
+            suggest_names(storage, interaction.user.id, interaction.guild_id, str(value), language)
+        )
 
 
 class PlayerList(app_commands.Transformer):
-    """2 to 10 different names separated by commas or spaces; completes the name being typed."""
+    """2 to 10 different names separated by commas or spaces, or a single one (the command then adds the
+    member's linked account); completes the name being typed."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> list[str]:
-        return _refusing(parse_usernames, value)
+        try:
+            return parse_usernames(value)
+        except InvalidInput as refused:
+            try:
+                return parse_usernames(value, 1, 1)
+            except InvalidInput:
+                raise RefusedOption(refused.message) from None
 
     async def autocomplete(
         self, interaction: discord.Interaction[Any], value: int | float | str, /
@@ -83,33 +104,61 @@ class PlayerList(app_commands.Transformer):
 
 
 class GameList(app_commands.Transformer):
-    """Game IDs and game page links separated by commas or spaces, at most `limit` (default: MAX_GAMES)."""
+    """Game IDs, game page links and titles, at most `limit` (default: MAX_GAMES); titles are looked up in
+    the game catalogue (the list syntax: `bot.game_items`). Completes the game being typed."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.limit = limit
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> list[int]:
-        limit = self.limit if self.limit is not None else _bot(interaction).settings.max_games
-        return _refusing(parse_game_ids, value, limit)
+        bot = _bot(interaction)
+        limit = self.limit if self.limit is not None else bot.settings.max_games
+        return _refusing(bot.catalogue.resolve_list, value, limit)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return await _games_in_time(interaction, str(value), single=False)
 
 
 class OneGame(app_commands.Transformer):
-    """One game ID or game page link."""
+    """One game: an ID, a game page link or a title (commas and all). Completes titles."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> int:
-        return _refusing(parse_game_ids, value, 1)[0]
+        return _refusing(_bot(interaction).catalogue.resolve_one, value)
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return await _games_in_time(interaction, str(value), single=True)
+
+
+async def _games_in_time(interaction: discord.Interaction[Any], typed: str, *, single: bool) -> Choices:
+    """Games for the item being typed: the bot's suggestion sources in order (recently played games,
+    when a source gives them, then the catalogue's titles), inside Discord's deadline."""
+    bot = _bot(interaction)
+    options = {name: str(value) for name, value in interaction.namespace}
+    typing = Typing(interaction.user.id, interaction.guild_id, options)
+    suggestions = complete_games(
+        bot.game_suggestion_sources,
+        typed,
+        typing,
+        whole_titles=bot.catalogue.starting_with,
+        single=single,
+    )
+    return await _in_time(suggestions)
 
 
 class AwardKinds(app_commands.Transformer):
     """Kinds of award, as words separated by commas ("mastered, beaten hardcore"); completes the list."""
 
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> frozenset[str]:
-        return _refusing(parse_kinds, value)
+        return _refusing(parse_kinds, value, member_language(interaction))
 
     async def autocomplete(
         self, interaction: discord.Interaction[Any], value: int | float | str, /
     ) -> Choices:
-        return choices([(text, text) for text in suggest_kinds(str(value))][:25])
+        return choices(suggest_kinds(str(value), member_language(interaction))[:25])
 
 
 class PostingChannel(app_commands.Transformer):
@@ -127,5 +176,5 @@ class PostingChannel(app_commands.Transformer):
         self, interaction: discord.Interaction[Any], value: object
     ) -> app_commands.AppCommandChannel:
         if not isinstance(value, app_commands.AppCommandChannel):
-            raise RefusedOption("Choose one of this server's text channels.")
+            raise RefusedOption(msg("Choose one of this server's text channels."))
         return value

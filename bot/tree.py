@@ -12,6 +12,8 @@ import discord
 from discord import app_commands
 
 from bot.error_handler import error_reply, send_error
+from bot.i18n.interactions import member_language
+from bot.i18n.language import N_
 from bot.logs import current_shard
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DRAINING_MESSAGE = "The bot is restarting. Please try again in a few seconds."
+DRAINING_MESSAGE = N_("The bot is restarting. Please try again in a few seconds.")
 _STARTED = "started"
 
 
@@ -47,7 +49,8 @@ class BotTree(app_commands.CommandTree["ProgressBot"]):
         bot = self.client
         current_shard.set(str(interaction_shard(interaction, bot.shard_count)))
         if bot.draining:
-            await interaction.response.send_message(DRAINING_MESSAGE, ephemeral=True)
+            draining = member_language(interaction).t(DRAINING_MESSAGE)
+            await interaction.response.send_message(draining, ephemeral=True)
             self._count(interaction, "draining")
             return False
         if isinstance(command, app_commands.Command) and not options_fit(

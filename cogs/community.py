@@ -14,10 +14,13 @@ from bot.app import ProgressBot
 from bot.cooldown import MemberCooldown
 from bot.deferral import DeferIfSlow
 from bot.errors import InvalidInput
-from bot.input import quote
+from bot.i18n.interactions import member_language
+from bot.i18n.language import N_, Language, command, msg
+from bot.input import MIN_PLAYERS, quote, wrong_player_count
 from bot.render.compare import render_comparison
+from bot.render.games import unknown_game_message
 from bot.render.leaderboard import render_leaderboard
-from bot.render.progress import EMBED_COLOUR
+from bot.render.style import EMBED_COLOUR
 from bot.reports.gather import gather_comparison, gather_leaderboard
 from bot.transformers import GameList, OneGame, Player, PlayerList
 from bot.views import show_pages
@@ -27,9 +30,16 @@ log = logging.getLogger(__name__)
 MAX_COMPARE_GAMES = 10
 LEADERBOARD_CONCURRENCY = 8
 PROGRESS_EDIT_SECONDS = 2.0
-NOT_IN_THIS_SERVER = (
-    "`/leaderboard` ranks the members of a server, and the bot is not in this one: you are using it "
+NOT_IN_THIS_SERVER = N_(
+    "`/{leaderboard}` ranks the members of a server, and the bot is not in this one: you are using it "
     "from your own account. Ask an admin to add the bot to this server with its invite link."
+)
+
+ONE_PLAYER = wrong_player_count(1)
+ONE_PLAYER_UNLINKED = msg(
+    "{needs} To compare yourself with one player, link your account with `/{link}` first.",
+    needs=ONE_PLAYER,
+    link=command("link"),
 )
 
 everywhere = app_commands.allowed_installs(guilds=True, users=True)
@@ -54,16 +64,21 @@ class Community(commands.Cog):
         profile = await self.bot.ra.get_user_profile(username)
         if profile.ulid is None:
             raise InvalidInput(
-                f"RetroAchievements did not say which account {quote(username)} is; try again later."
+                msg(
+                    "RetroAchievements did not say which account {name} is; try again later.",
+                    name=quote(username),
+                )
             )
         server = interaction.guild_id if interaction.is_guild_integration() else None
         await self.bot.storage.link(interaction.user.id, profile.ulid, profile.user, server)
+        language = member_language(interaction)
         embed = discord.Embed(
-            title=f"Linked to {profile.user}",
+            title=language.t("Linked to {name}", name=profile.user),
             url=profile.url,
-            description=(
-                "`/progress` and `/compare` now suggest this account first, and you appear on this "
-                "server's `/leaderboard`. Use `/unlink` to remove everything the bot keeps about you."
+            description=language.t(
+                "`/{progress}` and `/{compare}` now suggest this account first, and you appear on this "
+                "server's `/{leaderboard}`. Use `/{unlink}` to remove everything the bot keeps about you.",
+                **commands_named(language, "progress", "compare", "leaderboard", "unlink"),
             ),
             colour=EMBED_COLOUR,
         )
@@ -80,17 +95,20 @@ class Community(commands.Cog):
             await self.bot.background.settle(member_id)  # what this very command recorded is deleted too
             had_link = await self.bot.storage.get_link(member_id) is not None
             await self.bot.storage.unlink(member_id)
+            language = member_language(interaction)
             await answer.send(
-                "Done: your linked RetroAchievements account and your place on every server's board are "
-                "deleted. The bot stores nothing about you now."
+                language.t(
+                    "Done: your linked RetroAchievements account and your place on every server's board "
+                    "are deleted. The bot stores nothing about you now."
+                )
                 if had_link
-                else "You had no linked account, and the bot stores nothing about you."
+                else language.t("You had no linked account, and the bot stores nothing about you.")
             )
 
     @app_commands.command(name="compare", description="Compare players side by side on games")
     @app_commands.describe(
-        games="Game IDs or game page links, separated by commas or spaces (up to 10)",
-        users="2 to 10 RetroAchievements names, separated by commas or spaces",
+        games="Game IDs, links or titles, separated by commas; quote a title that has commas (up to 10)",
+        users="2 to 10 RetroAchievements names, separated by commas or spaces (just one: you and them)",
     )
     @everywhere
     @in_any_chat
@@ -100,38 +118,66 @@ class Community(commands.Cog):
         games: app_commands.Transform[list[int], GameList(MAX_COMPARE_GAMES)],
         users: app_commands.Transform[list[str], PlayerList],
     ) -> None:
+        if len(users) < MIN_PLAYERS:
+            users = await self._with_own_account(interaction, users)
         self.cooldown.use(interaction.user.id)
-        await interaction.response.defer(thinking=True)
-        comparison = await gather_comparison(self.bot.ra, users, games)
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+        comparison = await gather_comparison(self.bot.ra, users, games, game_source=self.bot.catalogue)
         if not comparison.players:
             raise InvalidInput(
-                "None of those names exist on RetroAchievements: " + ", ".join(quote(n) for n in users) + "."
+                msg(
+                    "None of those names exist on RetroAchievements: {names}.",
+                    names=", ".join(quote(n) for n in users),
+                )
             )
         for profile in comparison.players:
             if profile.ulid:
                 self.bot.background.spawn(self.bot.storage.refresh_name(profile.ulid, profile.user))
-        pages = render_comparison(comparison)
+        pages = render_comparison(comparison, member_language(interaction))
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
 
+    async def _with_own_account(
+        self, interaction: discord.Interaction[ProgressBot], users: list[str]
+    ) -> list[str]:
+        """The member's linked account (by ULID) ahead of the one name given, or a private refusal."""
+        async with DeferIfSlow(interaction, ephemeral=False):
+            link = await self.bot.storage.get_link(interaction.user.id)
+        if link is None:
+            raise InvalidInput(ONE_PLAYER_UNLINKED)
+        if users[0].lower() in (link.ra_name.lower(), link.ra_ulid.lower()):
+            raise InvalidInput(ONE_PLAYER)
+        return [link.ra_ulid, *users]
+
     @app_commands.command(name="leaderboard", description="Rank this server's linked members on one game")
-    @app_commands.describe(game="A game ID or game page link")
+    @app_commands.describe(game="A game ID, game page link or title")
     @everywhere
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
     async def leaderboard(
         self, interaction: discord.Interaction[ProgressBot], game: app_commands.Transform[int, OneGame]
     ) -> None:
         if interaction.guild_id is None:
-            raise InvalidInput("`/leaderboard` ranks the members of a server, so it only works in a server.")
+            raise InvalidInput(
+                msg(
+                    "`/{leaderboard}` ranks the members of a server, so it only works in a server.",
+                    leaderboard=command("leaderboard"),
+                )
+            )
         if not interaction.is_guild_integration():
-            raise InvalidInput(NOT_IN_THIS_SERVER)
+            raise InvalidInput(msg(NOT_IN_THIS_SERVER, leaderboard=command("leaderboard")))
         self.cooldown.use(interaction.user.id)
         async with DeferIfSlow(interaction, ephemeral=False):
             await self.bot.background.settle_all()  # members who used the bot a moment ago are on the board
             links = await self.bot.storage.guild_links(interaction.guild_id)
+            if links and await self.bot.catalogue.get_game(game) is None:
+                raise InvalidInput(unknown_game_message(game))
         if not links:
             raise InvalidInput(
-                "Nobody on this server has linked a RetroAchievements account yet. "
-                "Use `/link` with your RetroAchievements name to join the board."
+                msg(
+                    "Nobody on this server has linked a RetroAchievements account yet. "
+                    "Use `/{link}` with your RetroAchievements name to join the board.",
+                    link=command("link"),
+                )
             )
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
@@ -144,12 +190,20 @@ class Community(commands.Cog):
                 concurrency=LEADERBOARD_CONCURRENCY,
                 max_age=self.bot.settings.cache_leaderboard_seconds,
                 on_progress=reporter.update,
+                game_source=self.bot.catalogue,
             )
         finally:
             await reporter.stop()
-        server = interaction.guild.name if interaction.guild and interaction.guild.name else "Server"
-        pages = render_leaderboard(board, server, interaction.user.id)
+        language = member_language(interaction)
+        guild = interaction.guild
+        server = guild.name if guild and guild.name else language.t("Server")
+        pages = render_leaderboard(board, server, interaction.user.id, language)
         await show_pages(interaction, pages, buttons_for=self.bot.settings.paginator_timeout_seconds)
+
+
+def commands_named(language: Language, *names: str) -> dict[str, str]:
+    """Slash commands' names as the language's members see them, by their English names."""
+    return {name: language.render(command(name)) for name in names}
 
 
 class ProgressReporter:
@@ -157,6 +211,7 @@ class ProgressReporter:
 
     def __init__(self, interaction: discord.Interaction[ProgressBot], total: int) -> None:
         self.interaction = interaction
+        self.language = member_language(interaction)
         self.total = total
         self.done = 0
         self._task = asyncio.create_task(self._run())
@@ -169,7 +224,12 @@ class ProgressReporter:
             await asyncio.sleep(PROGRESS_EDIT_SECONDS)
             try:
                 await self.interaction.edit_original_response(
-                    content=f"Checking {self.done} of {self.total} members on RetroAchievements…"
+                    content=self.language.tn(
+                        "Checking {done} of {n} member on RetroAchievements…",
+                        "Checking {done} of {n} members on RetroAchievements…",
+                        self.total,
+                        done=self.done,
+                    )
                 )
             except discord.HTTPException as error:
                 log.info("Could not show leaderboard progress: %s", error.status)

@@ -17,14 +17,23 @@ from bot.feed.options import feed_options
 from bot.feed.poller import FeedPoller, utc_now
 from bot.feed.posting import EMBED_LINKS, FAILED, POSTED, DiscordPoster, missing_permission
 from bot.feed.service import FeedService
+from bot.i18n.interactions import channel_language, member_language
+from bot.i18n.language import Message, command, msg
 from bot.render.feed import FeedStatusView, render_status, render_welcome
 from bot.secret import reveal
 from bot.transformers import AwardKinds, PostingChannel
 
-NOT_HERE = "The award feed belongs to a server: use `/feed` in a server the bot was added to."
-ADMINS_ONLY = "Only members with the Manage Server permission can set up or look at the award feed."
-NO_FEED = "This server has no award feed. `/feed set` starts one."
-NEEDED = "Give the bot View Channel, Send Messages and Embed Links there, then use `/feed set` again."
+FEED, SET = command("feed"), command("set")
+NOT_HERE = msg(
+    "The award feed belongs to a server: use `/{feed}` in a server the bot was added to.", feed=FEED
+)
+ADMINS_ONLY = msg("Only members with the Manage Server permission can set up or look at the award feed.")
+NO_FEED = msg("This server has no award feed. `/{feed} {set}` starts one.", feed=FEED, set=SET)
+NEEDED = msg(
+    "Give the bot View Channel, Send Messages and Embed Links there, then use `/{feed} {set}` again.",
+    feed=FEED,
+    set=SET,
+)
 
 
 class Feed(commands.Cog):
@@ -56,6 +65,7 @@ class Feed(commands.Cog):
             clock=utc_now,
             is_leader=lambda: lease.held,
             on_drained=lambda: self.service.wake() if self.service is not None else None,
+            locale_of=self._server_locale,
         )
         self.service = FeedService(
             poller,
@@ -70,6 +80,11 @@ class Feed(commands.Cog):
             on_close=close_lease,
         )
         self.service.start()
+
+    def _server_locale(self, guild_id: int) -> str | None:
+        """The server's Discord locale, if this process sees the server (feed posts are in it)."""
+        guild = self.bot.get_guild(guild_id)
+        return None if guild is None else guild.preferred_locale.value
 
     async def cog_unload(self) -> None:
         if self.service is not None:
@@ -89,19 +104,40 @@ class Feed(commands.Cog):
         guild_id = admin_server(interaction)
         chosen = kinds or ALL_KINDS
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.poster.post(channel.id, render_welcome(chosen), nonce=None)
+        welcome = render_welcome(chosen, channel_language(interaction))
+        result = await self.poster.post(channel.id, welcome, nonce=None)
+        where = f"<#{channel.id}>"
         if result.outcome == FAILED:
             raise BotError(
-                f"Discord did not take the bot's post in <#{channel.id}> just now. Please try again."
+                msg(
+                    "Discord did not take the bot's post in {channel} just now. Please try again.",
+                    channel=where,
+                )
             )
-        reason = missing_permission(EMBED_LINKS, channel.id) if result.embeds_dropped else result.reason
-        if result.outcome != POSTED or result.embeds_dropped:
-            raise InvalidInput(f"The bot cannot post in <#{channel.id}>: {reason}. {NEEDED}")
-        await self.bot.storage.set_feed(guild_id, channel.id, chosen)
+        if result.embeds_dropped:
+            reason: Message | None = missing_permission(EMBED_LINKS, channel.id)
+        else:
+            reason = result.reason
+        if result.outcome != POSTED or reason is not None:
+            raise InvalidInput(
+                msg(
+                    "The bot cannot post in {channel}: {reason}. {needed}",
+                    channel=where,
+                    reason=reason or msg("Discord did not say why"),
+                    needed=NEEDED,
+                )
+            )
+        locale = interaction.guild_locale.value if interaction.guild_locale is not None else None
+        await self.bot.storage.set_feed(guild_id, channel.id, chosen, locale)
+        language = member_language(interaction)
         await interaction.edit_original_response(
-            content=(
-                f"The award feed is on in <#{channel.id}>: {describe(chosen)}. Awards that linked members "
-                "of this server earn from now on are posted there. `/feed status` shows how it goes."
+            content=language.t(
+                "The award feed is on in {channel}: {kinds}. Awards that linked members of this server "
+                "earn from now on are posted there. `/{feed} {status}` shows how it goes.",
+                channel=where,
+                kinds=describe(chosen, language),
+                feed=FEED,
+                status=command("status"),
             )
         )
 
@@ -109,10 +145,15 @@ class Feed(commands.Cog):
     async def feed_off(self, interaction: discord.Interaction[ProgressBot]) -> None:
         guild_id = admin_server(interaction)
         removed = await self.bot.storage.remove_feed(guild_id)
+        language = member_language(interaction)
         await interaction.response.send_message(
-            "The award feed is off: nothing more is posted. `/feed set` turns it on again."
+            language.t(
+                "The award feed is off: nothing more is posted. `/{feed} {set}` turns it on again.",
+                feed=FEED,
+                set=SET,
+            )
             if removed
-            else NO_FEED,
+            else language.render(NO_FEED),
             ephemeral=True,
         )
 
@@ -120,8 +161,9 @@ class Feed(commands.Cog):
     async def feed_status(self, interaction: discord.Interaction[ProgressBot]) -> None:
         guild_id = admin_server(interaction)
         status = await self.bot.storage.feed_status(guild_id, utc_now() - timedelta(hours=24))
+        language = member_language(interaction)
         if status is None:
-            await interaction.response.send_message(NO_FEED, ephemeral=True)
+            await interaction.response.send_message(language.render(NO_FEED), ephemeral=True)
             return
         settings, cursor = status.settings, status.cursor
         errors = [
@@ -143,7 +185,7 @@ class Feed(commands.Cog):
             last_error_at=last_error_at,
             posted_last_day=status.posted_since,
         )
-        await interaction.response.send_message(embed=render_status(view), ephemeral=True)
+        await interaction.response.send_message(embed=render_status(view, language), ephemeral=True)
 
 
 def admin_server(interaction: discord.Interaction[ProgressBot]) -> int:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+from collections.abc import AsyncIterator
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -30,3 +34,17 @@ async def pg_execute(url: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres_database(prefix: str) -> AsyncIterator[str]:
+    """The URL of a new database on the TEST_DATABASE_URL server, dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        services_unavailable("TEST_DATABASE_URL is not set (source .ci/services)")
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    await pg_execute(base, f'CREATE DATABASE "{name}"')
+    try:
+        yield urlsplit(base)._replace(path=f"/{name}").geturl()
+    finally:
+        await pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

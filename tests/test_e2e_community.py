@@ -56,7 +56,7 @@ UNLINKED = (
 )
 NOTHING_TO_UNLINK = "You had no linked account, and the bot stores nothing about you."
 SONIC_HEADING = "**[Sonic the Hedgehog](https://retroachievements.org/game/1)** · Genesis/Mega Drive"
-BOARD_LINE = re.compile(r"^`#(\d+) *` \*\*(\w+)\*\*(?: 👑| ✅)? <@(\d+)> · ", re.MULTILINE)
+BOARD_LINE = re.compile(r"^`#(\d+) *` \*\*(\w+)\*\*(?: 👑| ✅)? <@(\d+)>$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -360,8 +360,12 @@ async def test_compare_with_a_missing_name_compares_the_others_and_names_it(sand
                         "title": "Comparing 2 players",
                         "color": GOLD,
                         "description": SONIC_HEADING + "\n"
-                        "1. **MaxMilyin** 👑 · `HC ██████████` 100% · `SC ██████████` 100% · 251 pts\n"
-                        "2. **Scott** ✅ · `HC ░░░░░░░░░░` 0% · `SC ██████████` 100% · 251 pts",
+                        "**1. MaxMilyin** 👑\n"
+                        "`HC ██████████` 100% · 23/23 · 251 pts\n"
+                        "`SC ██████████` 100% · 23/23 · 251 pts\n"
+                        "**2. Scott** ✅\n"
+                        "`HC ░░░░░░░░░░` 0% · 0/23 · 0 pts\n"
+                        "`SC ██████████` 100% · 23/23 · 251 pts",
                         "fields": [
                             {"name": "Players", "value": "MaxMilyin, Scott", "inline": False},
                             {
@@ -381,20 +385,25 @@ async def test_compare_with_a_missing_name_compares_the_others_and_names_it(sand
 
 
 @pytest.mark.parametrize(
-    ("users", "count"),
+    ("users", "count", "hint"),
     [
-        ("MaxMilyin", 1),
-        ("MaxMilyin, maxmilyin", 1),
-        (", ".join(f"Player{n}" for n in range(11)), 11),
+        ("MaxMilyin", 1, " To compare yourself with one player, link your account with `/link` first."),
+        (
+            "MaxMilyin, maxmilyin",
+            1,
+            " To compare yourself with one player, link your account with `/link` first.",
+        ),
+        (" , ", 0, ""),
+        (", ".join(f"Player{n}" for n in range(11)), 11, ""),
     ],
 )
 async def test_compare_refuses_fewer_than_two_or_more_than_ten_names(
-    sandbox: Sandbox, users: str, count: int
+    sandbox: Sandbox, users: str, count: int, hint: str
 ) -> None:
     interaction = await sandbox.command("compare", games="1", users=users)
     assert await callback(interaction) == private_reply(
         "`/compare` needs 2 to 10 different RetroAchievements names, separated by commas or spaces; "
-        f"you gave {count}."
+        f"you gave {count}.{hint}"
     )
     assert sandbox.ra.requests == []
 
@@ -458,6 +467,9 @@ async def board_of_300(sandbox: Sandbox) -> list[tuple[str, int]]:
     return members
 
 
+FIRST_OF_30 = [("First", True), ("Previous", True), ("1/30", True), ("Next", False), ("Last", False)]
+
+
 async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
     async with running_sandbox(board_dataset(), env=NO_COOLDOWN) as sandbox:
         members = await board_of_300(sandbox)
@@ -473,21 +485,26 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         assert page_one["description"].startswith(SONIC_HEADING + "\n\n")
         assert board_rows(page_one) == [(place, *members[place - 1]) for place in range(1, 11)]
         assert (
-            "`#1  ` **Master** 👑 <@500000000000000000> · `HC ██████████` 100% · "
-            "`SC ██████████` 100% · 251 pts" in page_one["description"]
+            "`#1  ` **Master** 👑 <@500000000000000000>\n"
+            "`HC ██████████` 100% · 23/23 · 251 pts\n"
+            "`SC ██████████` 100% · 23/23 · 251 pts\n"
+            "`#2  ` **Hard22** ✅ <@500000000000000001>\n"
+            "`HC █████████░` 95% · 22/23 · 240 pts\n"
+            "`SC ██████████` 100% · 23/23 · 250 pts\n" in page_one["description"]
         )
         assert page_one["fields"] == [
             {
                 "name": "Your place",
-                "value": f"`#300` **{INVOKER_NAME}** <@{DEFAULT_MEMBER_ID}> · `HC ░░░░░░░░░░` 0% · "
-                "`SC ░░░░░░░░░░` 0% · 0 pts",
+                "value": f"`#300` **{INVOKER_NAME}** <@{DEFAULT_MEMBER_ID}>\n"
+                "`HC ░░░░░░░░░░` 0% · 0/23 · 0 pts\n"
+                "`SC ░░░░░░░░░░` 0% · 0/23 · 0 pts",
                 "inline": False,
             }
         ]
         assert page_one["footer"] == {
             "text": "Data from RetroAchievements.org · 300 members ranked · Page 1/30"
         }
-        assert buttons(edit[1]) == [("Previous", True), ("1/30", True), ("Next", False)]
+        assert buttons(edit[1]) == FIRST_OF_30
         assert "Outsider" not in json.dumps(edit[1])
         assert sandbox.ra.count("API_GetUserProgress") == 300
 
@@ -499,7 +516,13 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         assert board_rows(page_two) == [(place, *members[place - 1]) for place in range(11, 21)]
         assert field(page_two, "Your place") is not None
         assert page_two["footer"]["text"].endswith("· Page 2/30")
-        assert buttons(body["data"]) == [("Previous", False), ("2/30", True), ("Next", False)]
+        assert buttons(body["data"]) == [
+            ("First", False),
+            ("Previous", False),
+            ("2/30", True),
+            ("Next", False),
+            ("Last", False),
+        ]
         shown = sandbox.discord.messages[message["id"]]
         assert board_rows(shown["embeds"][0])[0][0] == 11
 
@@ -513,7 +536,27 @@ async def test_leaderboard_of_300_ranks_pages_and_shows_your_place() -> None:
         body = await callback(back)
         assert body["type"] == 7
         assert board_rows(body["data"]["embeds"][0]) == board_rows(page_one)
-        assert buttons(body["data"]) == [("Previous", True), ("1/30", True), ("Next", False)]
+        assert buttons(body["data"]) == FIRST_OF_30
+
+        # Last, then First: straight to page 30, where the member's own place is, and back.
+        last = await sandbox.click(sandbox.discord.messages[message["id"]], "Last")
+        body = await callback(last)
+        assert body["type"] == 7
+        page_30 = body["data"]["embeds"][0]
+        assert board_rows(page_30) == [(place, *members[place - 1]) for place in range(291, 301)]
+        assert field(page_30, "Your place") is None
+        assert page_30["footer"]["text"].endswith("· Page 30/30")
+        assert buttons(body["data"]) == [
+            ("First", False),
+            ("Previous", False),
+            ("30/30", True),
+            ("Next", True),
+            ("Last", True),
+        ]
+        first = await sandbox.click(sandbox.discord.messages[message["id"]], "First")
+        body = await callback(first)
+        assert body["data"]["embeds"][0] == page_one
+        assert buttons(body["data"]) == FIRST_OF_30
 
 
 async def test_leaderboard_last_page_holds_your_place_without_the_extra_field() -> None:

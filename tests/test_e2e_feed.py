@@ -22,7 +22,9 @@ import pytest
 
 from bot.feed.planner import nonce_for
 from bot.feed.poller import PollResult
+from bot.feed.reasons import decode_reason
 from bot.feed.service import FeedService
+from bot.i18n.language import ENGLISH
 from bot.ra.awards import GameAward
 from bot.sandbox.fake_awards import FakeAward
 from bot.sandbox.fake_discord import ChannelError, FakeInteraction
@@ -75,6 +77,8 @@ async def feed(
     guild_id: int = GUILD,
     user_id: int = ADMIN,
     permissions: int = MANAGE_GUILD,
+    locale: str = "en-US",
+    guild_locale: str = "en-US",
 ) -> FakeInteraction:
     payload = sandbox.discord.slash_payload(
         "feed",
@@ -83,6 +87,8 @@ async def feed(
         user_id=user_id,
         guild_id=guild_id,
         permissions=permissions,
+        locale=locale,
+        guild_locale=guild_locale,
     )
     return await sandbox.discord.send_interaction(payload)
 
@@ -163,6 +169,11 @@ def backdate(sandbox: Sandbox, seconds: float) -> None:
     with closing(sqlite3.connect(sandbox.settings.sqlite_path)) as conn, conn:
         conn.execute("UPDATE links SET linked_at = linked_at - ?", (seconds,))
         conn.execute("UPDATE feed_settings SET enabled_at = enabled_at - ?", (seconds,))
+
+
+def english(stored_reason: str | None) -> str | None:
+    """A reason as the feed stores it (a message id and its parameters), in English."""
+    return None if stored_reason is None else ENGLISH.render(decode_reason(stored_reason))
 
 
 def db_rows(sandbox: Sandbox, sql: str) -> list[tuple[Any, ...]]:
@@ -423,6 +434,79 @@ async def test_an_award_of_a_linked_member_is_posted_once_and_others_are_never_s
     assert "rabot_feed_lag_seconds_count 1.0" in metrics
 
 
+async def test_posts_are_in_the_servers_language_and_replies_in_the_members(sandbox: Sandbox) -> None:
+    """A German server (guild_locale) whose admin reads Brazilian Portuguese (locale): the welcome and the
+    feed's posts are in German, what the admin reads in Portuguese; numbers through Babel."""
+    await link(sandbox, MAX, "MaxMilyin")
+    pt, de = "pt-BR", "de"
+    answer = await set_feed(sandbox, kinds="mastered, zerado (hardcore)", locale=pt, guild_locale=de)
+    assert answer == (
+        f"O mural de prêmios está ativo em <#{CHANNEL}>: platinado, zerado (hardcore). Os prêmios que os "
+        "membros vinculados deste servidor conquistarem a partir de agora serão publicados lá. "
+        "`/anúncios situação` mostra como vai."
+    )
+    [welcome] = post_requests(sandbox)
+    assert (welcome["content"], welcome["embeds"][0]["title"], welcome["embeds"][0]["description"]) == (
+        "📣 Dieser Kanal kündigt jetzt RetroAchievements-Auszeichnungen an.",
+        "Auszeichnungs-Ankündigungen",
+        "Hier werden die Auszeichnungen der Mitglieder dieses Servers angekündigt: gemeistert, "
+        "abgeschlossen (Hardcore).\nMitglieder machen mit, indem sie ihr RetroAchievements-Konto mit "
+        "`/verknüpfen` verknüpfen; danach verdiente Auszeichnungen werden innerhalb von Minuten gepostet. "
+        "`/trennen` beendet es.",
+    )
+    mastered = grant(sandbox, "MaxMilyin", "mastered", 1)
+    await poll(sandbox)
+    assert post_requests(sandbox)[1:] == [
+        {
+            "content": f"<@{MAX}> hat **Sonic the Hedgehog** gemeistert!",
+            "embeds": [
+                {
+                    "type": "rich",
+                    "flags": 0,
+                    "title": "👑 Gemeistert: Sonic the Hedgehog",
+                    "url": "https://retroachievements.org/game/1",
+                    "description": f"<@{MAX}> · Genesis/Mega Drive",
+                    "color": GOLD,
+                    "timestamp": mastered.awarded_at.isoformat(),
+                    "author": {
+                        "name": "MaxMilyin",
+                        "url": "https://retroachievements.org/user/MaxMilyin",
+                        "icon_url": "https://media.retroachievements.org/UserPic/MaxMilyin.png",
+                    },
+                    "thumbnail": {"url": "https://media.retroachievements.org/Images/085573.png"},
+                    "footer": {"text": "Daten von RetroAchievements.org"},
+                }
+            ],
+            "components": [],
+            "nonce": nonce_for(GUILD, [key(mastered)]),
+            "enforce_nonce": True,
+            "tts": False,
+            "allowed_mentions": NO_PINGS,
+        }
+    ]
+    # Grouped posts count in the server's language (the last post: the newest award, as the fake orders them).
+    for game_id in range(1, 12):
+        grant(sandbox, "MaxMilyin", "beaten-hardcore", game_id)
+    await poll(sandbox)
+    assert [m["content"] for m in post_requests(sandbox)[2:]] == [
+        f"**10 neue Auszeichnungen** für <@{MAX}>",
+        f"<@{MAX}> hat **Dungeon Delve Advance** im Hardcore-Modus abgeschlossen!",
+    ]
+    # The pause's reason is stored as a message: each admin reads it in their own language.
+    sandbox.discord.channel(CHANNEL).error = ChannelError.UNKNOWN_CHANNEL
+    grant(sandbox, "MaxMilyin", "mastered", 2)
+    await poll(sandbox)
+    status = await feed(sandbox, "status", locale=pt, guild_locale=de)
+    callback = await status.wait_for(lambda e: e.kind == "callback")
+    [embed] = callback.body["data"]["embeds"]
+    assert embed["title"] == "Mural de prêmios"
+    assert embed["description"].split("\n")[:2] == [
+        f"**Pausado**: o canal <#{CHANNEL}> não existe mais (foi apagado, ou o bot não está nele)",
+        f"Para retomar, corrija isso e use `/anúncios ativar` de novo. (Ele publica em <#{CHANNEL}>.)",
+    ]
+    assert "**Publicados nas últimas 24 horas**: 12 prêmios" in embed["description"]
+
+
 async def test_an_award_earned_before_linking_or_before_the_feed_is_not_posted(sandbox: Sandbox) -> None:
     grant(sandbox, "MaxMilyin", "mastered", 1, ago=120)  # before Max linked
     await link(sandbox, MAX, "MaxMilyin")
@@ -532,7 +616,7 @@ async def test_a_deleted_channel_pauses_the_feed_and_status_says_so(sandbox: San
     stored = await sandbox.bot.storage.get_feed(GUILD)
     assert stored is not None
     assert (
-        stored.paused_reason
+        english(stored.paused_reason)
         == f"the channel <#{CHANNEL}> no longer exists (it was deleted, or the bot is not in it)"
     )
 
@@ -546,7 +630,10 @@ async def test_a_channel_that_loses_embed_links_gets_the_text_then_pauses(sandbo
     [message] = posted(sandbox)
     assert (message["content"], message["embeds"]) == (f"<@{MAX}> mastered **Sonic the Hedgehog**!", [])
     stored = await sandbox.bot.storage.get_feed(GUILD)
-    assert stored is not None and stored.paused_reason == f"missing permission: Embed Links in <#{CHANNEL}>"
+    assert (
+        stored is not None
+        and english(stored.paused_reason) == f"missing permission: Embed Links in <#{CHANNEL}>"
+    )
     grant(sandbox, "MaxMilyin", "mastered", 2)
     await poll(sandbox)
     assert len(post_requests(sandbox)) == 1
@@ -561,7 +648,11 @@ async def test_a_discord_outage_is_retried_at_the_next_poll(sandbox: Sandbox) ->
     await poll(sandbox)
     assert posted(sandbox) == []
     stored = await sandbox.bot.storage.get_feed(GUILD)
-    assert stored is not None and stored.active and stored.last_error == "Discord answered HTTP 503 to a post"
+    assert (
+        stored is not None
+        and stored.active
+        and english(stored.last_error) == "Discord answered HTTP 503 to a post"
+    )
     await poll(sandbox)
     assert [m["content"] for m in posted(sandbox)] == [f"<@{MAX}> mastered **Sonic the Hedgehog**!"]
 
@@ -573,7 +664,7 @@ async def test_an_upstream_outage_is_shown_and_nothing_is_lost(sandbox: Sandbox)
     sandbox.ra.fail_next("API_GetRecentGameAwards", "500", times=10)
     assert await service(sandbox).poll_now() is None
     cursor = await sandbox.bot.storage.feed_cursor()
-    assert cursor.last_error == "RetroAchievements is not answering"
+    assert english(cursor.last_error) == "RetroAchievements is not answering"
     sandbox.ra.clear_failures()
     await poll(sandbox)
     assert len(posted(sandbox)) == 1
@@ -645,14 +736,12 @@ def rewind(path: Path, *, linked_days: float, high_water_days: float) -> None:
 async def test_a_catch_up_after_downtime_posts_what_was_missed_and_skips_what_is_too_old(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
     catchup_hours: float | None,
 ) -> None:
     hours = 24.0 if catchup_hours is None else catchup_hours
     env = {"PROGRESS_COOLDOWN_SECONDS": "0"}
     if catchup_hours is not None:
         env["FEED_CATCHUP_HOURS"] = str(catchup_hours)
-        monkeypatch.setenv("FEED_CATCHUP_HOURS", str(catchup_hours))  # read from the environment for now
     async with running_sandbox(data_dir=tmp_path, env=env) as first:
         await link(first, MAX, "MaxMilyin")
         await set_feed(first)

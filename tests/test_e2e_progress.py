@@ -71,6 +71,7 @@ async def test_documented_example_exact_reply(sandbox: Sandbox) -> None:
                         "fields": [
                             {"name": "Mastered", "value": "1 of 1", "inline": True},
                             {"name": "Completed", "value": "1 of 1", "inline": True},
+                            {"name": "Beaten", "value": "0 of 1", "inline": True},
                             {"name": "Points", "value": "251 of 251\n(hardcore 251)", "inline": True},
                         ],
                         "footer": {"text": "Data from RetroAchievements.org"},
@@ -96,7 +97,13 @@ async def test_three_games_in_the_order_asked_with_summary(sandbox: Sandbox) -> 
     titles = re.findall(r"^\*\*\[([^\]]+)\]", embed["description"], re.MULTILINE)
     assert titles == ["Streets of Rage 2", "Sonic the Hedgehog", "Sonic the Hedgehog 2"]
     assert "· **✅ Completed**" in embed["description"].split("\n\n")[0]
-    assert [f["value"] for f in embed["fields"]] == ["1 of 3", "2 of 3", "811 of 1,001\n(hardcore 671)"]
+    assert "· **🏁 Beaten**" in embed["description"].split("\n\n")[2]
+    assert [f["value"] for f in embed["fields"]] == [
+        "1 of 3",
+        "2 of 3",
+        "1 of 3",
+        "811 of 1,001\n(hardcore 671)",
+    ]
 
 
 async def test_edge_case_fixture() -> None:
@@ -121,7 +128,7 @@ async def test_numbers_sent_as_strings_give_the_same_reply() -> None:
         sandbox.ra.string_numbers = True
         answer = await sandbox.ask("progress", user="MaxMilyin", games="1")
     assert answer["embeds"][0]["description"] == MASTERED_SONIC
-    assert [f["value"] for f in answer["embeds"][0]["fields"]][2] == "251 of 251\n(hardcore 251)"
+    assert [f["value"] for f in answer["embeds"][0]["fields"]][3] == "251 of 251\n(hardcore 251)"
 
 
 async def test_unknown_user_is_told_privately_after_the_public_defer(sandbox: Sandbox) -> None:
@@ -140,7 +147,8 @@ async def test_unknown_user_is_told_privately_after_the_public_defer(sandbox: Sa
     [
         ({"user": "Max Milyin", "games": "1"}, "`Max Milyin` is not a RetroAchievements user name"),
         ({"user": "@everyone", "games": "1"}, "`@everyone` is not a RetroAchievements user name"),
-        ({"user": "MaxMilyin", "games": "1, abc"}, "`abc` is not a game ID."),
+        ({"user": "MaxMilyin", "games": "1, abc"}, "No RetroAchievements game is titled `abc`."),
+        ({"user": "MaxMilyin", "games": "1, 0"}, "`0` is not a game ID: IDs are whole numbers"),
         ({"user": "MaxMilyin", "games": " "}, "Give at least one game"),
         ({"user": "MaxMilyin", "games": " ".join(map(str, range(1, 52)))}, "That is 51 games"),
     ],

@@ -17,6 +17,7 @@ from bot.feed.lease import PostgresLease, RedisLease
 from bot.feed.options import FeedOptions, feed_options
 from bot.feed.planner import NONCE_LENGTH, award_from_json, award_to_json, nonce_for, plan_posts
 from bot.feed.reader import read_awards
+from bot.i18n.catalogues import language_for
 from bot.ra.awards import MAX_PAGE, GameAward
 from bot.ra.client import RAClient
 from bot.render.feed import MAX_EMBEDS, FeedItem, render_feed_message
@@ -80,15 +81,38 @@ def test_kinds_that_are_not_awards_are_refused(typed: str) -> None:
 
 def test_kinds_are_described_in_the_apis_order_and_suggested() -> None:
     assert describe({"beaten-softcore", "mastered"}) == "mastered, beaten softcore"
-    assert suggest_kinds("") == [
+    assert [label for label, _ in suggest_kinds("")] == [
         "mastered, completed, beaten hardcore, beaten softcore",
         "mastered",
         "completed",
         "beaten hardcore",
         "beaten softcore",
     ]
-    assert suggest_kinds("completed, b") == ["completed, beaten hardcore", "completed, beaten softcore"]
+    assert suggest_kinds("completed, b") == [
+        ("completed, beaten hardcore", "completed, beaten hardcore"),
+        ("completed, beaten softcore", "completed, beaten softcore"),
+    ]
     assert suggest_kinds("gold, m") == []
+
+
+def test_kinds_are_shown_and_read_in_the_members_language() -> None:
+    german, brazilian = language_for("de"), language_for("pt-BR")
+    assert describe({"beaten-softcore", "mastered"}, german) == "gemeistert, abgeschlossen (Casual)"
+    assert parse_kinds("Gemeistert, abgeschlossen (Hardcore)", german) == {"mastered", "beaten-hardcore"}
+    assert parse_kinds("mastered, zerado (casual)", brazilian) == {"mastered", "beaten-softcore"}
+    assert parse_kinds("todos", brazilian) == ALL_KINDS
+    # Members read their words; the option gets English, which every language reads.
+    assert suggest_kinds("platinado, z", brazilian) == [
+        ("platinado, zerado (hardcore)", "mastered, beaten hardcore"),
+        ("platinado, zerado (casual)", "mastered, beaten softcore"),
+    ]
+    assert suggest_kinds("ma", german)[0] == ("gemeistert", "mastered")
+    with pytest.raises(InvalidInput) as refused:
+        parse_kinds("gold", german)
+    assert refused.value.in_language(german) == (
+        "`gold` ist keine Art von Auszeichnung. Wähle aus gemeistert, abgeschlossen (alle Errungenschaften), "
+        "abgeschlossen (Hardcore), abgeschlossen (Casual) (durch Kommas getrennt) oder alle."
+    )
 
 
 # -- planning ---------------------------------------------------------------------------------------------
@@ -242,12 +266,11 @@ async def test_reading_stops_at_the_end_of_the_list(fake: FakeRA) -> None:
 # -- settings ---------------------------------------------------------------------------------------------
 
 
-def test_feed_settings_default_and_come_from_the_environment() -> None:
-    base = settings_from_mapping({"DISCORD_TOKEN": "token", "RA_API_KEY": KEY})
-    assert feed_options(base, {}) == FeedOptions(60.0, 24.0)
-    assert feed_options(base, {"FEED_POLL_SECONDS": "1", "FEED_CATCHUP_HOURS": "0.5"}) == FeedOptions(
-        1.0, 0.5
-    )
+def test_feed_settings_default_and_come_from_the_settings() -> None:
+    base = {"DISCORD_TOKEN": "token", "RA_API_KEY": KEY}
+    assert feed_options(settings_from_mapping(base)) == FeedOptions(60.0, 24.0)
+    chosen = settings_from_mapping({**base, "FEED_POLL_SECONDS": "1", "FEED_CATCHUP_HOURS": "0.5"})
+    assert feed_options(chosen) == FeedOptions(1.0, 0.5)
 
 
 @pytest.mark.parametrize(
@@ -260,9 +283,8 @@ def test_feed_settings_default_and_come_from_the_environment() -> None:
     ],
 )
 def test_bad_feed_settings_name_the_variable(env: dict[str, str]) -> None:
-    base = settings_from_mapping({"DISCORD_TOKEN": "token", "RA_API_KEY": KEY})
     with pytest.raises(ConfigError, match=next(iter(env))):
-        feed_options(base, env)
+        settings_from_mapping({"DISCORD_TOKEN": "token", "RA_API_KEY": KEY, **env})
 
 
 # -- leases -----------------------------------------------------------------------------------------------

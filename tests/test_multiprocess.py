@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
 import sys
 import time
@@ -35,7 +34,8 @@ from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction, guild_for_sha
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, sandbox_env, string_options
 from bot.tree import DRAINING_MESSAGE
-from tests.services import pg_execute, services_unavailable
+from tests.services import fresh_postgres_database as fresh_database
+from tests.services import services_unavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # A logical database of the shared test Redis server that no other test file uses: FLUSHDB is safe there.
@@ -86,15 +86,8 @@ async def private_redis_url() -> str:
 @contextlib.asynccontextmanager
 async def fresh_postgres_database() -> AsyncIterator[str]:
     """A new database on the TEST_DATABASE_URL server (URL with a password in it), dropped afterwards."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        services_unavailable("TEST_DATABASE_URL is not set (source .ci/services)")
-    name = f"test_mp_{secrets.token_hex(6)}"
-    await pg_execute(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield with_password(with_path(base, f"/{name}"), PG_PASSWORD)
-    finally:
-        await pg_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with fresh_database("test_mp") as url:
+        yield with_password(url, PG_PASSWORD)
 
 
 # ---------------------------------------------------------------------------------------------- processes

@@ -509,9 +509,9 @@ class ClosingLimiter(MemoryRateLimiter):
         self.acquired = 0
         self.closed = False
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         self.acquired += 1
-        return await super().acquire()
+        return await super().acquire(background=background)
 
     async def close(self) -> None:
         self.closed = True

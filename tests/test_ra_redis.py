@@ -25,10 +25,17 @@ from bot.errors import ConfigError, UserNotFound
 from bot.ra.backends import GAME_CODEC, MISSING, game_key, progress_key
 from bot.ra.client import RAClient, RAClientOptions
 from bot.ra.models import GameInfo
-from bot.ra.redis_backend import RedisRateLimiter, RedisResponseStore, connect_redis, redact_url
+from bot.ra.redis_backend import (
+    RedisBreaker,
+    RedisRateLimiter,
+    RedisResponseStore,
+    connect_redis,
+    redact_url,
+)
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.secret import Secret
 from tests.services import services_unavailable
+from tests.tcp_faults import FreezableProxy, HungServer
 
 KEY = "REDISTESTKEY0123456789abcdef"
 PROGRESS = "API_GetUserProgress"
@@ -118,6 +125,15 @@ def options(base_url: str, **overrides: Any) -> RAClientOptions:
     return RAClientOptions(base_url=base_url, api_key=Secret(KEY), **settings)
 
 
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait for `condition()`, checking every 10 ms; fail after `seconds` (a hang, not a measurement)."""
+    for _ in range(round(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail("the condition never became true")
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -148,9 +164,10 @@ async def make_client(fake: FakeRA, ns: tuple[Redis, str]) -> AsyncIterator[Call
 
     def make(redis_client: Redis = redis, **overrides: Any) -> RAClient:
         opts = options(fake.base_url, **overrides)
-        store = RedisResponseStore(redis_client, namespace=namespace)
+        breaker = RedisBreaker(redis_client)  # one per process, as the bot wires it
+        store = RedisResponseStore(redis_client, namespace=namespace, breaker=breaker)
         limiter = RedisRateLimiter(
-            redis_client, f"{namespace}ratelimit", opts.requests_per_second, opts.burst
+            redis_client, f"{namespace}ratelimit", opts.requests_per_second, opts.burst, breaker=breaker
         )
         client = RAClient(opts, store=store, limiter=limiter)
         clients.append(client)
@@ -269,30 +286,127 @@ async def test_redis_failing_after_start_does_not_fail_the_call(
         assert all(b - a >= 0.04 for a, b in itertools.pairwise(times))
     finally:
         await broken.aclose()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("Redis cache unreachable" in w for w in warnings)
-    assert any("Redis rate limit unreachable" in w for w in warnings)
-    assert sum("Redis cache unreachable" in w for w in warnings) == 1  # rate-limited logging
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1  # the store and the limiter share one breaker: one line per outage
+    assert warnings[0].startswith("Redis unreachable while reading the cache (ConnectionError")
+    assert "uses its own cache and rate limit" in warnings[0]
 
 
 async def test_the_store_uses_redis_again_once_it_is_back(ns: tuple[Redis, str]) -> None:
     redis, namespace = ns
     broken = await broken_redis()
     try:
-        store = RedisResponseStore(broken, namespace=namespace, recheck_seconds=0.1)
-        limiter = RedisRateLimiter(broken, f"{namespace}ratelimit", 100.0, 1, recheck_seconds=0.1)
+        breaker = RedisBreaker(broken, breaker_seconds=0.1)
+        store = RedisResponseStore(broken, namespace=namespace, breaker=breaker)
+        limiter = RedisRateLimiter(broken, f"{namespace}ratelimit", 100.0, 1, breaker=breaker)
         assert await store.get_or_load("k", Loader("v"), 60, PLAIN) == "v"
         await limiter.acquire()
         assert store.redis_down and limiter.redis_down
         assert store.peek("k", 60, PLAIN) == "v"  # the fallback can be read without I/O
         await point_at(broken, redis.connection_pool.connection_kwargs["port"])
-        await asyncio.sleep(0.15)
+        await until(lambda: not breaker.is_open)  # the background probe found Redis again
         assert await store.get_or_load("k2", Loader("v2"), 60, PLAIN) == "v2"
         await limiter.acquire()
         assert not store.redis_down and not limiter.redis_down
         assert await redis.exists(f"{namespace}k2", f"{namespace}ratelimit") == 2
+        assert breaker.opened == 1
     finally:
+        await store.close()
         await broken.aclose()
+
+
+# -- a hung Redis: the circuit breaker ---------------------------------------------------------
+
+
+@pytest.fixture
+async def frozen_redis(ns: tuple[Redis, str]) -> AsyncIterator[tuple[Redis, FreezableProxy, str]]:
+    """A client that reaches the test Redis through a proxy the test can freeze (a hung server)."""
+    redis, namespace = ns
+    async with FreezableProxy(redis.connection_pool.connection_kwargs["port"]) as proxy:
+        client = await connect_redis(f"redis://127.0.0.1:{proxy.port}/0")
+        try:
+            yield client, proxy, namespace
+        finally:
+            proxy.thaw()
+            await client.aclose()
+
+
+async def test_a_hung_redis_opens_the_breaker_and_lookups_stop_waiting_on_it(
+    frozen_redis: tuple[Redis, FreezableProxy, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, proxy, namespace = frozen_redis
+    breaker = RedisBreaker(client, breaker_seconds=0.2, timeout_seconds=0.2)
+    store = RedisResponseStore(client, namespace=namespace, breaker=breaker)
+    limiter = RedisRateLimiter(client, f"{namespace}ratelimit", 1000.0, 1000, breaker=breaker)
+    try:
+        assert await store.get_or_load("shared", Loader("from redis"), 60, PLAIN) == "from redis"
+        proxy.freeze()
+        # Lookups in flight when Redis hangs all fall back, each loading its value itself.
+        loaders = [Loader(f"local {n}") for n in range(30)]
+        in_flight = [store.get_or_load(f"k{n}", loader, 60, PLAIN) for n, loader in enumerate(loaders)]
+        assert await asyncio.wait_for(asyncio.gather(*in_flight), 10) == [f"local {n}" for n in range(30)]
+        assert breaker.is_open and store.redis_down and limiter.redis_down
+        # While open, nothing is sent to Redis: no lookup or rate-limit slot can wait on it.
+        sent = breaker.fallbacks
+        for n in range(100):
+            assert await store.get_or_load(f"k{n % 30}", Loader("unused"), 60, PLAIN) == f"local {n % 30}"
+            assert await limiter.acquire() == 0.0
+        assert breaker.fallbacks == sent + 200
+        proxy.thaw()
+        await until(lambda: not breaker.is_open)
+        assert await store.get_or_load("shared", Loader("unused"), 60, PLAIN) == "from redis"
+    finally:
+        await store.close()
+        await limiter.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.ra.redis_backend"]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Redis unreachable while reading the cache (no answer within 0.2 s)")
+    assert lines[1].startswith("Redis reachable again after ")
+    assert lines[1].endswith("(230 operations used the fallback meanwhile)")
+    assert breaker.opened == 1
+
+
+async def test_operations_waiting_on_redis_are_released_when_the_breaker_opens(
+    frozen_redis: tuple[Redis, FreezableProxy, str],
+) -> None:
+    _, proxy, namespace = frozen_redis
+    client = await connect_redis(f"redis://127.0.0.1:{proxy.port}/0", socket_timeout=60.0)
+    refused = await broken_redis()
+    try:
+        breaker = RedisBreaker(client, timeout_seconds=60.0)  # only a failure elsewhere can release it
+        store = RedisResponseStore(client, namespace=namespace, breaker=breaker)
+        limiter = RedisRateLimiter(refused, f"{namespace}ratelimit", 10.0, 1, breaker=breaker)
+        proxy.freeze()
+        waiting = asyncio.create_task(store.get_or_load("k", Loader("loaded here"), 60, PLAIN))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # hung on the frozen Redis
+        await limiter.acquire()  # refused at once: the shared breaker opens
+        assert breaker.is_open
+        assert await asyncio.wait_for(waiting, 5) == "loaded here"  # not after its own 60 s
+    finally:
+        await store.close()
+        await refused.aclose()
+        await client.aclose()
+
+
+async def test_a_probe_that_fails_keeps_the_breaker_open(ns: tuple[Redis, str]) -> None:
+    redis, namespace = ns
+    async with HungServer() as hung:
+        client = await connect_redis(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6390/0"))
+        await point_at(client, hung.port)
+        breaker = RedisBreaker(client, breaker_seconds=0.05, timeout_seconds=0.1)
+        store = RedisResponseStore(client, namespace=namespace, breaker=breaker)
+        try:
+            assert await store.get_or_load("k", Loader("v"), 60, PLAIN) == "v"
+            await until(lambda: hung.accepted >= 3)  # the first lookup, then probes
+            assert breaker.is_open and breaker.opened == 1
+            await point_at(client, redis.connection_pool.connection_kwargs["port"])
+            await until(lambda: not breaker.is_open)
+            assert await store.get_or_load("k", Loader("v2"), 60, PLAIN) == "v2"
+            assert await redis.exists(f"{namespace}k")
+        finally:
+            await store.close()
+            await client.aclose()
 
 
 async def test_the_api_key_is_never_written_to_redis(

@@ -127,3 +127,77 @@ async def test_cancelled_waiter_gives_its_token_back() -> None:
     await bucket.acquire()
     # One token's worth (0.1 s), not two: the cancelled caller's reservation was returned.
     assert loop.time() - start < 0.15
+
+
+# -- the background lane --------------------------------------------------------------------------
+
+
+async def test_background_callers_wait_while_members_wait(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(50.0, 2)
+    await limiter.acquire()
+    await limiter.acquire()
+    order: list[str] = []
+
+    async def caller(name: str, background: bool) -> None:
+        await limiter.acquire(background=background)
+        order.append(name)
+
+    first = asyncio.create_task(caller("background", True))
+    await asyncio.sleep(0)
+    members = [asyncio.create_task(caller(f"member{n}", False)) for n in range(4)]
+    await asyncio.gather(first, *members)
+    # Members pass in the order they reached the limiter (in Redis: the order their requests arrived).
+    assert sorted(order[:4]) == ["member0", "member1", "member2", "member3"]
+    assert order[4] == "background"
+
+
+async def test_background_work_leaves_part_of_the_burst_to_members(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(5.0, 4)  # a token every 200 ms; half the burst is kept for members
+    assert [await limiter.acquire(background=True) for _ in range(2)] == [0.0, 0.0]
+    third = asyncio.create_task(limiter.acquire(background=True))
+    await asyncio.sleep(0.05)
+    assert not third.done()
+    assert [await limiter.acquire() for _ in range(2)] == [0.0, 0.0]
+    assert limiter.waits == 0  # background waits are not members' waits
+    third.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await third
+
+
+async def test_background_alone_uses_the_whole_rate(make_limiter: MakeLimiter) -> None:
+    limiter = make_limiter(200.0, 2)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for _ in range(20):
+        await limiter.acquire(background=True)
+    assert loop.time() - start < 0.5  # 20 tokens at 200/s: about 0.1 s, not stuck behind the reserve
+
+
+async def test_a_member_never_queues_behind_queued_background_callers() -> None:
+    bucket = TokenBucket(rate=100.0, burst=4)
+    queued = [asyncio.create_task(bucket.acquire(background=True)) for _ in range(30)]
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await bucket.acquire()
+    assert loop.time() - start < 0.005  # the reserve was there, whatever the background queue
+    assert bucket.waits == 0
+    for task in queued:
+        task.cancel()
+    await asyncio.gather(*queued, return_exceptions=True)
+    await bucket.acquire(background=True)  # cancelled background callers left nothing behind
+
+
+async def test_a_member_arriving_while_background_waits_is_served_first() -> None:
+    bucket = TokenBucket(rate=20.0, burst=1)  # no reserve with a burst of 1
+    await bucket.acquire()
+    order: list[str] = []
+
+    async def caller(name: str, background: bool) -> None:
+        await bucket.acquire(background=background)
+        order.append(name)
+
+    background = asyncio.create_task(caller("background", True))
+    await asyncio.sleep(0.01)
+    await asyncio.gather(background, caller("member", False))
+    assert order == ["member", "background"]

@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage import (
+    DEFAULT_TIMEOUT_SECONDS,
     LATEST_VERSION,
     MIGRATIONS,
     LinkedAccount,
@@ -346,12 +348,21 @@ def test_migrations_are_numbered_one_to_latest() -> None:
 
 
 def test_open_storage_picks_the_backend_from_the_url(db_path: Path) -> None:
-    assert isinstance(open_storage(db_path), SQLiteStorage)
-    assert isinstance(open_storage(db_path, None), SQLiteStorage)
-    assert isinstance(open_storage(db_path, ""), SQLiteStorage)
-    assert isinstance(open_storage(db_path, "sqlite:///elsewhere.db"), SQLiteStorage)
-    assert isinstance(open_storage(db_path, "postgresql://bot@db/bot"), PostgresStorage)
-    assert isinstance(open_storage(db_path, "postgres://bot@db/bot"), PostgresStorage)
+    assert isinstance(open_storage(db_path).backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, None).backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "").backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "sqlite:///elsewhere.db").backend, SQLiteStorage)
+    assert isinstance(open_storage(db_path, "postgresql://bot@db/bot").backend, PostgresStorage)
+    assert isinstance(open_storage(db_path, "postgres://bot@db/bot").backend, PostgresStorage)
+
+
+def test_open_storage_gives_the_backend_its_time_limit(db_path: Path) -> None:
+    sqlite = open_storage(db_path, timeout=1.5).backend
+    postgres = open_storage(db_path, "postgresql://bot@db/bot", timeout=2.5).backend
+    assert isinstance(sqlite, SQLiteStorage) and sqlite.timeout == 1.5
+    assert isinstance(postgres, PostgresStorage) and postgres.timeout == 2.5
+    default = open_storage(db_path).backend
+    assert isinstance(default, SQLiteStorage) and default.timeout == DEFAULT_TIMEOUT_SECONDS == 5.0
 
 
 async def test_everything_persists_across_reopen(backend: Backend) -> None:
@@ -407,7 +418,7 @@ async def test_concurrent_writes_all_land(storage: Storage, backend: Backend) ->
 
 async def test_fresh_file_is_created_and_migrated(db_path: Path) -> None:
     store = open_storage(db_path)
-    assert isinstance(store, SQLiteStorage)
+    assert isinstance(store.backend, SQLiteStorage)
     assert not db_path.parent.exists()
 
     await store.open()
@@ -628,8 +639,16 @@ async def test_fresh_postgres_database_is_migrated(postgres_url: str) -> None:
         postgres_url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
     )
     assert {
-        "links", "guild_members", "meta", "schema_migrations", "feed_settings", "feed_cursor", "feed_posts",
-    } == {row[0] for row in tables}  # fmt: skip
+        "links",
+        "guild_members",
+        "meta",
+        "schema_migrations",
+        "catalogue_consoles",
+        "catalogue_games",
+        "feed_settings",
+        "feed_cursor",
+        "feed_posts",
+    } == {row[0] for row in tables}
 
 
 async def test_newer_postgres_schema_version_is_refused(postgres_url: str) -> None:
@@ -754,3 +773,181 @@ async def test_caches_are_dropped_when_the_listening_connection_is_lost(
     await eventually(recorded_again)
     await second.link(1, ulid(1), "Alice", None)
     assert names(await first.guild_links(GUILD)) == ["Alice"]
+
+
+# -- the game catalogue (both backends) -------------------------------------------------------------
+
+GENESIS, SNES = Console(1, "Genesis/Mega Drive"), Console(3, "SNES/Super Famicom")
+
+
+def game(game_id: int, title: str, console: Console = GENESIS, **extra: Any) -> CatalogueGame:
+    fields: dict[str, Any] = {"image_icon": f"/Images/{game_id:06d}.png", "achievements": 10, "points": 100}
+    fields.update(extra)
+    return CatalogueGame(game_id, title, console.console_id, console.name, **fields)
+
+
+async def test_catalogue_starts_empty(storage: Storage) -> None:
+    assert await storage.catalogue_consoles() == []
+    assert await storage.catalogue_games() == []
+    assert await storage.catalogue_stamp() == (0, 0.0)
+
+
+async def test_a_console_refresh_replaces_exactly_its_games(storage: Storage) -> None:
+    await storage.save_catalogue_consoles([GENESIS, SNES], listed_at=100.0)
+    await storage.replace_catalogue_games(GENESIS, [game(1, "Sonic"), game(2, "Sonic 2")], refreshed_at=110.0)
+    await storage.replace_catalogue_games(SNES, [game(5, "Zelda, The: Link", SNES)], refreshed_at=120.0)
+    renamed = game(2, "Sonic the Hedgehog 2", points=400)
+    await storage.replace_catalogue_games(
+        GENESIS, [renamed, game(3, "Streets of Rage 2")], refreshed_at=130.0
+    )
+
+    assert await storage.catalogue_games() == [
+        renamed,
+        game(3, "Streets of Rage 2"),
+        game(5, "Zelda, The: Link", SNES),
+    ]
+    assert await storage.catalogue_consoles() == [
+        StoredConsole(1, "Genesis/Mega Drive", 100.0, 130.0, 2),
+        StoredConsole(3, "SNES/Super Famicom", 100.0, 120.0, 1),
+    ]
+    assert await storage.catalogue_stamp() == (3, 130.0)
+
+
+async def test_a_game_listed_under_another_console_moves(storage: Storage) -> None:
+    await storage.replace_catalogue_games(GENESIS, [game(1, "Sonic"), game(9, "Ported")], refreshed_at=1.0)
+    await storage.replace_catalogue_games(SNES, [game(9, "Ported", SNES)], refreshed_at=2.0)
+    assert await storage.catalogue_games() == [game(1, "Sonic"), game(9, "Ported", SNES)]
+    # A console first seen in a refresh is filed with it, as listed then.
+    assert [c.console_id for c in await storage.catalogue_consoles()] == [1, 3]
+
+
+async def test_a_failed_replacement_keeps_the_previous_games(storage: Storage) -> None:
+    await storage.replace_catalogue_games(GENESIS, [game(1, "Sonic"), game(2, "Sonic 2")], refreshed_at=1.0)
+    broken = CatalogueGame(3, None, 1, "Genesis/Mega Drive")  # type: ignore[arg-type]
+    with pytest.raises((StorageError, TypeError, ValueError)):
+        await storage.replace_catalogue_games(GENESIS, [game(4, "New"), broken], refreshed_at=2.0)
+    assert await storage.catalogue_games() == [game(1, "Sonic"), game(2, "Sonic 2")]
+    assert await storage.catalogue_consoles() == [StoredConsole(1, "Genesis/Mega Drive", 1.0, 1.0, 2)]
+
+
+async def test_learned_games_are_added_but_never_overwrite(storage: Storage) -> None:
+    await storage.replace_catalogue_games(GENESIS, [game(1, "Sonic")], refreshed_at=1.0)
+    learned = CatalogueGame(7, "Homebrew", 0, "Genesis/Mega Drive", None, None, None)
+    await storage.add_catalogue_games([learned, CatalogueGame(1, "Other title", 0, "?")])
+    assert await storage.catalogue_games() == [game(1, "Sonic"), learned]
+    # The console's next refresh files a learned game it lists under the console.
+    await storage.replace_catalogue_games(GENESIS, [game(1, "Sonic"), game(7, "Homebrew")], refreshed_at=2.0)
+    assert await storage.catalogue_games() == [game(1, "Sonic"), game(7, "Homebrew")]
+
+
+async def test_the_console_list_renames_and_keeps_unlisted_consoles(storage: Storage) -> None:
+    await storage.save_catalogue_consoles([GENESIS, SNES], listed_at=1.0)
+    await storage.replace_catalogue_games(SNES, [game(5, "Zelda", SNES)], refreshed_at=2.0)
+    await storage.save_catalogue_consoles([Console(3, "Super Nintendo")], listed_at=3.0)
+    assert await storage.catalogue_consoles() == [
+        StoredConsole(1, "Genesis/Mega Drive", 1.0, None, 0),
+        StoredConsole(3, "Super Nintendo", 3.0, 2.0, 1),
+    ]
+
+
+async def test_the_catalogue_is_shared_and_persists(backend: Backend) -> None:
+    writer, reader = backend.new(), backend.new()
+    await writer.open()
+    await reader.open()
+    try:
+        titles = [game(n, f"Game {n}, The: Part {n}") for n in range(1, 2001)]
+        await writer.replace_catalogue_games(GENESIS, titles, refreshed_at=5.0)
+        assert await reader.catalogue_games() == titles
+        assert await reader.catalogue_stamp() == (2000, 5.0)
+    finally:
+        await writer.close()
+        await reader.close()
+    reopened = backend.new()
+    await reopened.open()
+    try:
+        assert len(await reopened.catalogue_games()) == 2000
+    finally:
+        await reopened.close()
+
+
+async def test_one_lease_holder_at_a_time(backend: Backend) -> None:
+    first, second = backend.new(), backend.new()
+    await first.open()
+    await second.open()
+    try:
+        assert await first.hold_lease("catalogue") is True
+        assert await first.hold_lease("catalogue") is True
+        assert await second.hold_lease("catalogue") is False
+        assert await second.hold_lease("another") is True  # leases are independent
+        await first.close()
+        assert await second.hold_lease("catalogue") is True
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_dead_postgres_lease_holder_is_replaced(postgres_url: str) -> None:
+    first, second = PostgresStorage(postgres_url), PostgresStorage(postgres_url)
+    await first.open()
+    await second.open()
+    try:
+        assert await first.hold_lease("catalogue")
+        assert not await second.hold_lease("catalogue")
+        killed = await pg_query(
+            postgres_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'ra-bot lease'",
+        )
+        assert killed == [(True,)]
+        assert await second.hold_lease("catalogue") is True
+        assert await first.hold_lease("catalogue") is False  # its session is gone, and so is its lease
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_dead_sqlite_lease_holder_is_replaced(db_path: Path) -> None:
+    holder_code = textwrap.dedent(
+        f"""
+        import asyncio, sys, time
+        from pathlib import Path
+        from bot.storage import SQLiteStorage
+
+        async def main():
+            store = SQLiteStorage(Path({str(db_path)!r}))
+            await store.open()
+            print(await store.hold_lease("catalogue"), flush=True)
+            time.sleep(60)
+
+        asyncio.run(main())
+        """
+    )
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", holder_code, cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None
+        assert (await asyncio.wait_for(holder.stdout.readline(), 30)).strip() == b"True"
+        store = SQLiteStorage(db_path)
+        await store.open()
+        try:
+            assert await store.hold_lease("catalogue") is False
+            holder.kill()
+            await holder.wait()
+            assert await store.hold_lease("catalogue") is True
+        finally:
+            await store.close()
+    finally:
+        if holder.returncode is None:
+            holder.kill()
+            await holder.wait()
+
+
+async def test_lease_names_are_checked(db_path: Path) -> None:
+    store = SQLiteStorage(db_path)
+    await store.open()
+    try:
+        with pytest.raises(ValueError, match="lease name"):
+            await store.hold_lease("../escape")
+    finally:
+        await store.close()

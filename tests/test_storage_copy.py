@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage import LATEST_VERSION, SQLiteStorage, StorageError
-from bot.storage.copy import CopyReport, copy_sqlite_to_postgres, main
 from bot.storage.postgres import PostgresStorage
+from bot.storage.sqlite_to_postgres import CopyReport, copy_sqlite_to_postgres, main
 from tests.test_storage import closed_port, pg_query, ulid
 from tests.test_storage import postgres_database as postgres_database
 from tests.test_storage import postgres_url as postgres_url

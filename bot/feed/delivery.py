@@ -18,6 +18,9 @@ from datetime import datetime
 from bot.errors import RAError
 from bot.feed.planner import award_from_json
 from bot.feed.posting import EMBED_LINKS, FAILED, INVALID, POSTED, Poster, missing_permission
+from bot.feed.reasons import encode_reason
+from bot.i18n.catalogues import language_for
+from bot.i18n.language import ENGLISH, Message, msg
 from bot.metrics import FeedMetrics
 from bot.ra.awards import GameAward
 from bot.ra.client import RAClient
@@ -38,6 +41,9 @@ class Deliverer:
     `on_drained` is called when a worker has posted everything it had, so that new posts of that server
     planned meanwhile go out at once rather than at the next poll. `is_leader` is checked before each
     message: a process that lost the lease stops posting (the new poller posts the rest, same nonces).
+
+    Posts are in the server's language: `locale_of(guild_id)` (its Discord locale, if this process sees
+    the server), else the locale the feed noted when an admin last set it, else English.
     """
 
     def __init__(
@@ -50,6 +56,7 @@ class Deliverer:
         clock: Callable[[], datetime],
         is_leader: Callable[[], bool] = lambda: True,
         on_drained: Callable[[], None] = lambda: None,
+        locale_of: Callable[[int], str | None] = lambda guild_id: None,
         batch: int = BATCH,
     ) -> None:
         self._storage = storage
@@ -59,6 +66,7 @@ class Deliverer:
         self._clock = clock
         self._is_leader = is_leader
         self._on_drained = on_drained
+        self._locale_of = locale_of
         self._batch = batch
         self._workers: dict[int, asyncio.Task[None]] = {}
 
@@ -119,9 +127,8 @@ class Deliverer:
         try:
             awards = [award_from_json(post.award) for post in posts]
         except (ValueError, KeyError, TypeError):
-            await storage.feed_failed(
-                guild_id, "an award could not be read back", self._clock(), drop_nonce=nonce
-            )
+            unreadable = encode_reason(msg("an award could not be read back"))
+            await storage.feed_failed(guild_id, unreadable, self._clock(), drop_nonce=nonce)
             metrics.posts.labels("dropped").inc()
             return INVALID
         icons = await self._icons(awards)
@@ -129,7 +136,8 @@ class Deliverer:
             FeedItem(award, post.discord_user_id, icons.get(award.game_id))
             for award, post in zip(awards, posts, strict=True)
         ]
-        result = await self._poster.post(channel_id, render_feed_message(items), nonce)
+        language = language_for(self._locale_of(guild_id) or first.locale)
+        result = await self._poster.post(channel_id, render_feed_message(items, language), nonce)
         now = self._clock()
         if result.outcome == POSTED and result.message_id is not None:
             await storage.mark_feed_posted(guild_id, nonce, result.message_id, now)
@@ -140,24 +148,27 @@ class Deliverer:
                 await self._pause(guild_id, missing_permission(EMBED_LINKS, channel_id), now)
                 return "paused"
             return POSTED
+        reason = result.reason or msg("Discord did not say why")
         if result.outcome == INVALID:
-            log.error("Feed: Discord refused a post for server %d: %s", guild_id, result.reason)
-            await storage.feed_failed(guild_id, result.reason, now, drop_nonce=nonce)
+            log.error("Feed: Discord refused a post for server %d: %s", guild_id, ENGLISH.render(reason))
+            await storage.feed_failed(guild_id, encode_reason(reason), now, drop_nonce=nonce)
             metrics.posts.labels("dropped").inc()
             return INVALID
         if result.outcome == FAILED:
             log.warning(
-                "Feed: posting for server %d failed, retried at the next poll: %s", guild_id, result.reason
+                "Feed: posting for server %d failed, retried at the next poll: %s",
+                guild_id,
+                ENGLISH.render(reason),
             )
-            await storage.feed_failed(guild_id, result.reason, now)
+            await storage.feed_failed(guild_id, encode_reason(reason), now)
             metrics.posts.labels(FAILED).inc()
             return FAILED
-        await self._pause(guild_id, result.reason, now)
+        await self._pause(guild_id, reason, now)
         return "paused"
 
-    async def _pause(self, guild_id: int, reason: str, now: datetime) -> None:
-        log.warning("Feed of server %d paused: %s", guild_id, reason)
-        await self._storage.feed_failed(guild_id, reason, now, pause=True)
+    async def _pause(self, guild_id: int, reason: Message, now: datetime) -> None:
+        log.warning("Feed of server %d paused: %s", guild_id, ENGLISH.render(reason))
+        await self._storage.feed_failed(guild_id, encode_reason(reason), now, pause=True)
         self._metrics.posts.labels("paused").inc()
 
     async def _icons(self, awards: Sequence[GameAward]) -> dict[int, str | None]:

@@ -13,6 +13,7 @@ from typing import Protocol
 import aiohttp
 import discord
 
+from bot.i18n.language import Message, msg, msg_p
 from bot.render.feed import FeedMessage
 
 POSTED = "posted"
@@ -20,9 +21,15 @@ REFUSED = "refused"  # the channel refuses every post: pause the feed
 INVALID = "invalid"  # Discord refused this message itself: drop it
 FAILED = "failed"  # may work later: retry at the next poll
 
+#: Discord's names of the permissions a feed needs (a context of their own: Discord's words in each language).
 VIEW_CHANNEL = "View Channel"
 SEND_MESSAGES = "Send Messages"
 EMBED_LINKS = "Embed Links"
+_PERMISSIONS = {
+    VIEW_CHANNEL: msg_p("permission", "View Channel"),
+    SEND_MESSAGES: msg_p("permission", "Send Messages"),
+    EMBED_LINKS: msg_p("permission", "Embed Links"),
+}
 
 
 @dataclass(frozen=True)
@@ -30,19 +37,34 @@ class PostResult:
     outcome: str
     message_id: int | None = None
     embeds_dropped: bool = False  # posted, but without its embeds: the bot lacks Embed Links there
-    reason: str = ""
+    reason: Message | None = None  # why it was not posted, for the admins (and, in English, the log)
 
 
 class Poster(Protocol):
     async def post(self, channel_id: int, message: FeedMessage, nonce: str | None) -> PostResult: ...
 
 
-def missing_permission(permission: str, channel_id: int) -> str:
-    return f"missing permission: {permission} in <#{channel_id}>"
+def channel_mention(channel_id: int) -> str:
+    return f"<#{channel_id}>"
 
 
-def channel_gone(channel_id: int) -> str:
-    return f"the channel <#{channel_id}> no longer exists (it was deleted, or the bot is not in it)"
+def missing_permission(permission: str, channel_id: int) -> Message:
+    return msg(
+        "missing permission: {permission} in {channel}",
+        permission=_PERMISSIONS[permission],
+        channel=channel_mention(channel_id),
+    )
+
+
+def channel_gone(channel_id: int) -> Message:
+    return msg(
+        "the channel {channel} no longer exists (it was deleted, or the bot is not in it)",
+        channel=channel_mention(channel_id),
+    )
+
+
+def http_failure(status: int) -> Message:
+    return msg("Discord answered HTTP {status} to a post", status=str(status))
 
 
 class DiscordPoster:
@@ -64,17 +86,29 @@ class DiscordPoster:
                 return PostResult(REFUSED, reason=missing_permission(VIEW_CHANNEL, channel_id))
             if error.code == 50013:
                 return PostResult(REFUSED, reason=missing_permission(SEND_MESSAGES, channel_id))
-            return PostResult(REFUSED, reason=f"Discord refused to post in <#{channel_id}> ({error.code})")
+            return PostResult(
+                REFUSED,
+                reason=msg(
+                    "Discord refused to post in {channel} ({code})",
+                    channel=channel_mention(channel_id),
+                    code=str(error.code),
+                ),
+            )
         except discord.NotFound:
             return PostResult(REFUSED, reason=channel_gone(channel_id))
         except discord.DiscordServerError as error:
-            return PostResult(FAILED, reason=f"Discord answered HTTP {error.status} to a post")
+            return PostResult(FAILED, reason=http_failure(error.status))
         except discord.HTTPException as error:
             if error.status == 400:
                 text = (error.text or "").replace("\n", " ")[:200]
-                return PostResult(INVALID, reason=f"Discord refused a post ({error.code}: {text})")
-            return PostResult(FAILED, reason=f"Discord answered HTTP {error.status} to a post")
+                return PostResult(
+                    INVALID,
+                    reason=msg("Discord refused a post ({code}: {text})", code=str(error.code), text=text),
+                )
+            return PostResult(FAILED, reason=http_failure(error.status))
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
-            return PostResult(FAILED, reason=f"could not reach Discord ({type(error).__name__})")
+            return PostResult(
+                FAILED, reason=msg("could not reach Discord ({error})", error=type(error).__name__)
+            )
         dropped = bool(message.embeds) and not sent.embeds
         return PostResult(POSTED, message_id=sent.id, embeds_dropped=dropped)

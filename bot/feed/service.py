@@ -19,6 +19,8 @@ from bot.errors import RAConfigurationError, RAError, RARateLimited, RAUnavailab
 from bot.feed.delivery import Deliverer
 from bot.feed.lease import Lease
 from bot.feed.poller import FeedPoller, PollResult
+from bot.feed.reasons import encode_reason
+from bot.i18n.language import msg
 from bot.metrics import FeedMetrics
 from bot.storage import Storage, StorageError
 
@@ -30,14 +32,20 @@ MIN_RETENTION = timedelta(hours=48)
 
 
 def poll_error_text(error: RAError) -> str:
-    """What `/feed status` says about a failed poll; never the request or its key."""
+    """What `/feed status` says about a failed poll (stored, shown in the admin's language); never the
+    request or its key."""
     if isinstance(error, RAConfigurationError):
-        return "RetroAchievements refused the bot's API key (the operator must set a valid RA_API_KEY)"
-    if isinstance(error, RARateLimited):
-        return "RetroAchievements asked the bot to slow down"
-    if isinstance(error, RAUnavailable):
-        return "RetroAchievements is not answering"
-    return "RetroAchievements refused the request for recent awards"
+        reason = msg(
+            "RetroAchievements refused the bot's API key (the operator must set a valid {setting})",
+            setting="RA_API_KEY",
+        )
+    elif isinstance(error, RARateLimited):
+        reason = msg("RetroAchievements asked the bot to slow down")
+    elif isinstance(error, RAUnavailable):
+        reason = msg("RetroAchievements is not answering")
+    else:
+        reason = msg("RetroAchievements refused the request for recent awards")
+    return encode_reason(reason)
 
 
 class FeedService:

@@ -53,7 +53,11 @@ class ResponseStore(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Paces requests; `acquire()` returns the seconds it waited."""
+    """Paces requests; `acquire()` returns the seconds it waited.
+
+    `acquire(background=True)` is the lower-priority lane: such a caller waits while any foreground
+    caller waits and leaves part of the burst unused, so members never wait behind background work.
+    `waits` and `total_wait_seconds` count foreground waits only."""
 
     @property
     def waits(self) -> int: ...
@@ -61,7 +65,7 @@ class RateLimiter(Protocol):
     @property
     def total_wait_seconds(self) -> float: ...
 
-    async def acquire(self) -> float: ...
+    async def acquire(self, *, background: bool = False) -> float: ...
 
     async def close(self) -> None: ...
 
@@ -198,13 +202,13 @@ class MemoryRateLimiter:
     def total_wait_seconds(self) -> float:
         return self.bucket.total_wait_seconds
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         bucket = self.bucket
-        waits_before = bucket.waits
+        waits_before = bucket.background_waits if background else bucket.waits
         start = asyncio.get_running_loop().time()
-        await bucket.acquire()
-        # Taking a token at once never suspends nor counts a wait: an unchanged `waits` means none.
-        if bucket.waits == waits_before:
+        await bucket.acquire(background=background)
+        # Taking a token at once never suspends nor counts a wait: an unchanged count means none.
+        if (bucket.background_waits if background else bucket.waits) == waits_before:
             return 0.0
         return asyncio.get_running_loop().time() - start
 

@@ -19,9 +19,8 @@ exception (whose text holds the URL) escape or become the cause or context of an
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
-import functools
-import inspect
 import json
 import logging
 import random
@@ -33,7 +32,9 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from bot.catalogue.model import CatalogueGame, Console
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
+from bot.patterns import is_username_or_ulid
 from bot.ra.awards import MAX_PAGE, RECENT_GAME_AWARDS, AwardsPage, parse_recent_game_awards
 from bot.ra.backends import (
     GAME_CODEC,
@@ -50,9 +51,8 @@ from bot.ra.backends import (
     progress_key,
 )
 from bot.ra.cache import Missing
+from bot.ra.catalogue import CONSOLE_IDS, GAME_LIST, parse_console_ids, parse_game_list
 from bot.ra.models import (
-    ULID,
-    USERNAME,
     GameInfo,
     GameProgress,
     ResponseShapeError,
@@ -61,14 +61,32 @@ from bot.ra.models import (
     parse_user_profile,
     parse_user_progress,
 )
+from bot.ra.player_games import (
+    COMPLETION_CODEC,
+    COMPLETION_PAGE_SIZE,
+    MAX_RECENT_GAMES,
+    RECENTLY_PLAYED_CODEC,
+    CompletionPage,
+    RecentGame,
+    completion_key,
+    parse_completion_page,
+    parse_recently_played,
+    recently_played_key,
+)
 from bot.secret import Secret
+from bot.settings_spec import default_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Set while a background request runs: its failed attempts are logged at DEBUG, since the background
+# job that made it reports the outcome once.
+_BACKGROUND: contextvars.ContextVar[bool] = contextvars.ContextVar("ra_background_request", default=False)
 
 USER_PROGRESS = "API_GetUserProgress"
 GAME = "API_GetGame"
 USER_PROFILE = "API_GetUserProfile"
+RECENTLY_PLAYED = "API_GetUserRecentlyPlayedGames"
+COMPLETION_PROGRESS = "API_GetUserCompletionProgress"
 _RETRY_STATUSES = frozenset({408, 425})
 
 KIB = 1024
@@ -97,20 +115,23 @@ _READ_CHUNK = 64 * KIB
 
 @dataclass(frozen=True)
 class RAClientOptions:
+    """The bot sets each field named by a setting's `client_option` in `bot.settings_spec`, and the
+    defaults are those settings' defaults; the retry timings and the user agent are the client's own."""
+
     base_url: str
     api_key: Secret
     username: str | None = None
-    timeout_seconds: float = 15.0
-    max_retries: int = 3
+    timeout_seconds: float = default_of("RA_TIMEOUT_SECONDS", float)
+    max_retries: int = default_of("RA_MAX_RETRIES", int)
     retry_base_seconds: float = 0.5
     retry_cap_seconds: float = 8.0
     max_retry_after_seconds: float = 30.0
-    requests_per_second: float = 3.0
-    burst: int = 6
-    ids_per_request: int = 100
-    cache_game_seconds: float = 21600.0
-    cache_profile_seconds: float = 60.0
-    cache_progress_seconds: float = 60.0
+    requests_per_second: float = default_of("RA_REQUESTS_PER_SECOND", float)
+    burst: int = default_of("RA_BURST", int)
+    ids_per_request: int = default_of("RA_IDS_PER_REQUEST", int)
+    cache_game_seconds: float = default_of("CACHE_GAME_SECONDS", float)
+    cache_profile_seconds: float = default_of("CACHE_PROFILE_SECONDS", float)
+    cache_progress_seconds: float = default_of("CACHE_PROGRESS_SECONDS", float)
     user_agent: str = "RAProgressBot/0.1 (+Discord bot)"
 
 
@@ -192,8 +213,6 @@ class RAClient:
         )
         self._store: ResponseStore = store if store is not None else MemoryResponseStore()
         self._observer = observer
-        # A limiter that can put background requests behind members' (see `_get_json`).
-        self._limiter_yields = "background" in inspect.signature(self._limiter.acquire).parameters
         self._random = random.Random()
         self.stats = RAClientStats(_stores=(self._store,), _limiter=self._limiter)
 
@@ -287,6 +306,20 @@ class RAClient:
             raise UserNotFound(user)
         return profile
 
+    def has_fresh_profile_and_progress(self, user: str, game_ids: Sequence[int]) -> bool:
+        """Whether both answers are in this process's cache, fresh (no I/O; a remote store says no)."""
+        profile = self._store.peek(profile_key(user), self._options.cache_profile_seconds, PROFILE_CODEC)
+        if isinstance(profile, Missing):
+            return False
+        ids = list(dict.fromkeys(i for i in game_ids if i > 0))
+        size = max(1, self._options.ids_per_request)
+        ttl = self._options.cache_progress_seconds
+        for n in range(0, len(ids), size):
+            progress = self._store.peek(progress_key(user, tuple(ids[n : n + size])), ttl, PROGRESS_CODEC)
+            if isinstance(progress, Missing):
+                return False
+        return True
+
     # -- internals ----------------------------------------------------------------------------
 
     def _progress_chunk(
@@ -338,7 +371,7 @@ class RAClient:
             return parse(data)
         except ResponseShapeError as exc:
             reason = str(exc)
-        log.warning("%s: answer of an unexpected shape: %s", endpoint, reason)
+        log.log(_failure_level(background), "%s: answer of an unexpected shape: %s", endpoint, reason)
         raise RAUnavailable(f"{endpoint}: answer of an unexpected shape ({reason})")
 
     def _session_for_requests(self) -> aiohttp.ClientSession:
@@ -367,20 +400,25 @@ class RAClient:
     ) -> object:
         """GET with rate limiting and bounded retries; returns decoded JSON or raises a bot error.
 
-        `background` requests (no member waits for them) yield to members' when the limiter can order them.
-        """
-        acquire: Callable[..., Awaitable[float]] = self._limiter.acquire
-        take_token = (
-            functools.partial(acquire, background=True) if background and self._limiter_yields else acquire
-        )
+        `background` requests take the rate limiter's lower-priority lane: they always yield to members'
+        commands, and their failed attempts are logged at DEBUG (their caller reports the outcome)."""
+        marker = _BACKGROUND.set(background)
+        try:
+            return await self._get_json_marked(endpoint, params, not_found_is_answer, background)
+        finally:
+            _BACKGROUND.reset(marker)
+
+    async def _get_json_marked(
+        self, endpoint: str, params: dict[str, str], not_found_is_answer: bool, background: bool
+    ) -> object:
         attempts = self._options.max_retries + 1
         failure = _Failure("no attempt made")
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 self.stats.retries += 1
                 await asyncio.sleep(self._retry_delay(failure, attempt - 1))
-            waited = await take_token()
-            if waited > 0 and self._observer is not None:
+            waited = await self._limiter.acquire(background=background)
+            if waited > 0 and self._observer is not None and not background:
                 self._observer.rate_limit_wait(waited)
             self.stats.requests[endpoint] += 1
             result = await self._attempt(endpoint, params, attempt, not_found_is_answer)
@@ -389,7 +427,12 @@ class RAClient:
             failure = result
             limit = self._options.max_retry_after_seconds
             if failure.rate_limited and failure.retry_after is not None and failure.retry_after > limit:
-                log.warning("%s: asked to wait %.0f s, giving up", endpoint, failure.retry_after)
+                log.log(
+                    _failure_level(background),
+                    "%s: asked to wait %.0f s, giving up",
+                    endpoint,
+                    failure.retry_after,
+                )
                 raise RARateLimited()
         if failure.rate_limited:
             raise RARateLimited()
@@ -476,7 +519,7 @@ class RAClient:
 
     @staticmethod
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
-        log.warning("%s: %s (attempt %d)", endpoint, failure.reason, attempt)
+        log.log(_failure_level(_BACKGROUND.get()), "%s: %s (attempt %d)", endpoint, failure.reason, attempt)
         return failure
 
     async def get_recent_game_awards(
@@ -488,6 +531,67 @@ class RAClient:
         if kinds:
             params["k"] = ",".join(sorted(kinds))
         return await self._fetch(RECENT_GAME_AWARDS, params, parse_recent_game_awards, background=True)
+
+    # -- the game catalogue (see bot.ra.catalogue) ----------------------------------------------
+
+    async def get_console_ids(self, *, background: bool = False) -> list[Console]:
+        """Every game system (hubs and events left out), by ID. Not cached: the catalogue keeps it."""
+        return await self._fetch(CONSOLE_IDS, {"g": "1"}, parse_console_ids, background=background)
+
+    async def get_game_list(self, console_id: int, *, background: bool = False) -> list[CatalogueGame]:
+        """Every game of one console with published achievements. Not cached: the catalogue keeps it.
+
+        Raises RAUnavailable for an answer that is not such a list (`{"success": false}` among them)."""
+        if console_id < 1:
+            raise RAInvalidRequest(f"console ID {console_id} is not positive")
+        return await self._fetch(
+            GAME_LIST,
+            {"i": str(console_id), "f": "1", "h": "0"},
+            lambda data: parse_game_list(console_id, data),
+            background=background,
+        )
+
+    # -- a player's games (bot.ra.player_games) -----------------------------------------------
+
+    async def get_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...]:
+        """The `count` (1-50) games the user played last, most recent first, with their progress.
+
+        An unknown user gets `()` (RetroAchievements answers `[]`, as for a player of nothing)."""
+        _check_user(user)
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        return await self._cached(
+            "recent",
+            recently_played_key(user, count),
+            self._options.cache_progress_seconds,
+            RECENTLY_PLAYED_CODEC,
+            lambda: self._fetch(RECENTLY_PLAYED, {"u": user, "c": str(count)}, parse_recently_played),
+        )
+
+    def peek_user_recently_played(self, user: str, count: int) -> tuple[RecentGame, ...] | None:
+        """What `get_user_recently_played` would answer from the cache, without I/O; None if not cached
+        here (a Redis cache is never read this way)."""
+        count = max(1, min(count, MAX_RECENT_GAMES))
+        cached = self._store.peek(
+            recently_played_key(user, count), self._options.cache_progress_seconds, RECENTLY_PLAYED_CODEC
+        )
+        return None if isinstance(cached, Missing) else cached
+
+    async def get_user_completion_page(self, user: str, offset: int = 0) -> CompletionPage:
+        """One page (`COMPLETION_PAGE_SIZE` games from `offset`) of the user's games with their highest
+        award, most recently unlocked first. An unknown user gets an empty page."""
+        _check_user(user)
+        offset = max(0, offset)
+        return await self._cached(
+            "completion",
+            completion_key(user, offset),
+            self._options.cache_progress_seconds,
+            COMPLETION_CODEC,
+            lambda: self._fetch(
+                COMPLETION_PROGRESS,
+                {"u": user, "c": str(COMPLETION_PAGE_SIZE), "o": str(offset)},
+                lambda data: parse_completion_page(offset, data),
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -519,9 +623,13 @@ def _decode_json(body: bytes) -> _Answer | None:
         return None
 
 
+def _failure_level(background: bool) -> int:
+    return logging.DEBUG if background else logging.WARNING
+
+
 def _check_user(user: str) -> None:
     """Refuse names the server would answer with 422, before spending a request."""
-    if not (USERNAME.fullmatch(user) or ULID.fullmatch(user)):
+    if not is_username_or_ulid(user):
         raise RAInvalidRequest(f"user name {user[:40]!r} is not 2-20 letters and digits nor a ULID")
 
 

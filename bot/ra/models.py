@@ -21,6 +21,8 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.patterns import ULID, USERNAME
+
 MEDIA_BASE_URL = "https://media.retroachievements.org"
 SITE_BASE_URL = "https://retroachievements.org"
 # The largest number any answer may carry. Real values are far below it: a game has at most a few
@@ -28,9 +30,6 @@ SITE_BASE_URL = "https://retroachievements.org"
 # million points (TotalTruePoints, the weighted total, is the largest). 10**8 leaves a 30x margin
 # over those while keeping any sum of 50 games' figures short enough for every embed field.
 MAX_NUMBER = 100_000_000
-# RetroAchievements' own rules: a name is 2-20 ASCII letters and digits; a ULID 26 of [0-9A-Z].
-USERNAME = re.compile(r"[A-Za-z0-9]{2,20}")
-ULID = re.compile(r"[0-9A-Z]{26}")
 # The longest image path or URL kept: Discord refuses embed URLs over 2,048 characters.
 MAX_IMAGE_PATH = 1000
 _RELATIVE_PATH = re.compile(r"/?[A-Za-z0-9_~-][A-Za-z0-9_.~-]*(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*")

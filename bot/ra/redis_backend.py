@@ -16,14 +16,19 @@ If the loader raises, the lock is released and nothing stored: the caller (and t
 joined it in this process) get the exception; waiting processes see no lock and no value, so one
 of them takes the lock and runs its own loader.
 
-Redis failing after start never fails a command: a warning is logged (at most every 30 s) and for
-`recheck_seconds` the store uses an in-process TTLCache and the limiter an in-process token bucket
-at the same rate (so the total rate is then at most the number of processes times the limit).
+Redis failing after start never fails a command, and holds commands up at most `timeout_seconds`
+once per outage: a `RedisBreaker` (one per process, shared by the store and the limiter) bounds each
+Redis operation to that. The first timeout or connection error opens it, which also releases every
+operation still waiting on Redis. While it is open, the store uses an in-process TTLCache and the
+limiter an in-process token bucket at the same rate (so the total rate is then at most the number of
+processes times the limit), at once and without touching Redis. Every `breaker_seconds` a background
+probe pings Redis, and the first answer closes the breaker. Opening and closing are logged once each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import secrets
@@ -45,6 +50,8 @@ log = logging.getLogger(__name__)
 V = TypeVar("V")
 
 DEFAULT_RATE_LIMIT_KEY = "ra:v1:ratelimit"
+DEFAULT_BREAKER_SECONDS = 30.0
+DEFAULT_OPERATION_SECONDS = 1.0
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 # KEYS: value, lock. ARGV: max age (µs), token, lock ms.
@@ -114,7 +121,132 @@ redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_
 return math.floor(wait)
 """
 
+# The background lane. KEYS: the limit's key. ARGV: µs per request, burst tolerance (µs), reserve (µs).
+# Books the next slot only if it is free now with `reserve` of the burst to spare (so it is never ahead
+# of a foreground caller, who books ahead); else books nothing. Returns 0 when booked, else the µs until
+# it may be (the caller sleeps, then asks again).
+_GCRA_BACKGROUND = """
+local now = redis.call('TIME')
+local now_us = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat or tat < now_us then
+  tat = now_us
+end
+local wait = tat - tonumber(ARGV[2]) + tonumber(ARGV[3]) - now_us
+if wait > 0 then
+  return math.ceil(wait)
+end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', math.ceil((new_tat - now_us) / 1000) + 1000)
+return 0
+"""
+
 _HIT, _LOCKED_BY_US, _LOCKED = 1, 2, 3
+
+
+class RedisUnavailable(Exception):
+    """The breaker is open, or this operation just failed and opened it: use the in-process fallback."""
+
+
+class RedisBreaker:
+    """Decides whether Redis is used at all; one per process, shared by its store and limiter.
+
+    `run` bounds each operation to `timeout_seconds`. A timeout or connection error opens the breaker
+    and cuts short every operation still waiting; while open, `run` raises RedisUnavailable at once.
+    A background probe pings Redis every `breaker_seconds` and closes the breaker on the first answer.
+    `opened` counts the outages, `fallbacks` the operations that did not use Redis because of one.
+    """
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        breaker_seconds: float = DEFAULT_BREAKER_SECONDS,
+        timeout_seconds: float = DEFAULT_OPERATION_SECONDS,
+    ) -> None:
+        if not breaker_seconds > 0 or not timeout_seconds > 0:
+            raise ValueError("breaker_seconds and timeout_seconds must be greater than 0")
+        self._redis = redis
+        self.breaker_seconds = breaker_seconds
+        self.timeout_seconds = timeout_seconds
+        self._open_since: float | None = None
+        self._fallbacks_before = 0
+        self._waiting: set[asyncio.Timeout] = set()
+        self._probe: asyncio.Task[None] | None = None
+        self.opened = 0
+        self.fallbacks = 0
+
+    def __repr__(self) -> str:
+        return f"RedisBreaker(open={self.is_open}, opened={self.opened}, fallbacks={self.fallbacks})"
+
+    @property
+    def is_open(self) -> bool:
+        """True while Redis is not used."""
+        return self._open_since is not None
+
+    async def run(self, doing: str, operation: Callable[[], Awaitable[V]]) -> V:
+        """`await operation()` within the time limit; RedisUnavailable if the breaker is or gets open."""
+        if self._open_since is not None:
+            self.fallbacks += 1
+            raise RedisUnavailable
+        try:
+            async with asyncio.timeout(self.timeout_seconds) as limit:
+                self._waiting.add(limit)
+                try:
+                    return await operation()
+                finally:
+                    self._waiting.discard(limit)
+        except REDIS_ERRORS as exc:
+            self.fallbacks += 1
+            self._trip(doing, exc)
+            raise RedisUnavailable from None
+
+    def _trip(self, doing: str, exc: BaseException) -> None:
+        if self._open_since is not None:
+            return
+        self._open_since = time.monotonic()
+        self._fallbacks_before = self.fallbacks - 1
+        self.opened += 1
+        log.warning(
+            "Redis unreachable while %s (%s); this process uses its own cache and rate limit, "
+            "and checks Redis again every %g s",
+            doing,
+            _describe(exc) if str(exc) else f"no answer within {self.timeout_seconds:g} s",
+            self.breaker_seconds,
+        )
+        now = asyncio.get_running_loop().time()
+        for limit in self._waiting:
+            if not limit.expired():
+                limit.reschedule(now)  # everyone waiting on Redis gives up now, not at their own deadline
+        self._probe = asyncio.get_running_loop().create_task(self._probe_until_back())
+
+    async def _probe_until_back(self) -> None:
+        while True:
+            await asyncio.sleep(self.breaker_seconds)
+            try:
+                async with asyncio.timeout(self.timeout_seconds):
+                    await self._redis.ping()
+            except Exception as exc:  # whatever it is, Redis is not back: the probe must go on
+                log.debug("Redis probe failed: %s", _describe(exc))
+                continue
+            break
+        assert self._open_since is not None
+        log.warning(
+            "Redis reachable again after %.0f s; back to the shared cache and rate limit "
+            "(%d operations used the fallback meanwhile)",
+            time.monotonic() - self._open_since,
+            self.fallbacks - self._fallbacks_before,
+        )
+        self._open_since = None
+        self._probe = None
+
+    async def close(self) -> None:
+        """Stop probing; calling it again does nothing."""
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe.cancel()
+            await asyncio.gather(probe, return_exceptions=True)
 
 
 class _ThrottledWarning:
@@ -153,7 +285,8 @@ class RedisResponseStore:
 
     `namespace` prefixes every key (tests use one per test). `lock_seconds`: how long a crashed
     holder's lock outlives it. `wait_seconds`: how long a process waits for another's load before
-    loading itself. The Redis client is not closed by `close()`: its owner closes it.
+    loading itself. `breaker`: shared with the process's limiter (by default, one of its own). The
+    Redis client is not closed by `close()`: its owner closes it.
     """
 
     def __init__(
@@ -164,7 +297,7 @@ class RedisResponseStore:
         lock_seconds: float = 5.0,
         wait_seconds: float = 60.0,
         poll_seconds: tuple[float, float] = (0.01, 0.05),
-        recheck_seconds: float = 5.0,
+        breaker: RedisBreaker | None = None,
         max_local_entries: int = 10_000,
     ) -> None:
         if lock_seconds <= 0 or wait_seconds <= 0:
@@ -174,20 +307,17 @@ class RedisResponseStore:
         self._lock_seconds = lock_seconds
         self._wait_seconds = wait_seconds
         self._poll_min, self._poll_max = poll_seconds
-        self._recheck_seconds = recheck_seconds
+        self.breaker = breaker or RedisBreaker(redis)
         self._fetch_script = redis.register_script(_FETCH)
         self._store_script = redis.register_script(_STORE)
         self._release_script = redis.register_script(_RELEASE)
         self._renew_script = redis.register_script(_RENEW)
         self._inflight: dict[tuple[str, float], asyncio.Task[Any]] = {}
         self._local: TTLCache[str, Any] = TTLCache(max_local_entries)
-        self._down_until = 0.0
         self._warn = _ThrottledWarning(log)
-        self._warn_down = _ThrottledWarning(log)
         self._hits = 0
         self._misses = 0
         self._coalesced = 0
-        self.fallbacks = 0
 
     def __repr__(self) -> str:
         return f"RedisResponseStore(namespace={self._namespace!r}, inflight={len(self._inflight)})"
@@ -206,12 +336,12 @@ class RedisResponseStore:
 
     @property
     def redis_down(self) -> bool:
-        """True while the store uses its in-process fallback after a Redis error."""
-        return time.monotonic() < self._down_until
+        """True while the store uses its in-process fallback (the breaker is open)."""
+        return self.breaker.is_open
 
     def peek(self, key: str, ttl: float, codec: Codec[V]) -> V | Missing:
         """Only the in-process fallback can be read without I/O; otherwise MISSING."""
-        if self.redis_down:
+        if self.breaker.is_open:
             value: V | Missing = self._local.peek(key, ttl)
             return value
         return MISSING
@@ -220,7 +350,8 @@ class RedisResponseStore:
         self, key: str, loader: Callable[[], Awaitable[V]], ttl: float, codec: Codec[V]
     ) -> V:
         """The fresh value from Redis, or load it once across all processes (see the module doc)."""
-        if self.redis_down:
+        if self.breaker.is_open:
+            self.breaker.fallbacks += 1
             local: V = await self._local.get_or_load(key, loader, ttl)
             return local
         flight = (key, ttl)
@@ -241,6 +372,7 @@ class RedisResponseStore:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._local.clear()
+        await self.breaker.close()
 
     def _landed(self, flight: tuple[str, float], task: asyncio.Task[Any]) -> None:
         if self._inflight.get(flight) is task:
@@ -248,21 +380,14 @@ class RedisResponseStore:
         if not task.cancelled():
             task.exception()
 
-    def _went_down(self, doing: str, exc: BaseException) -> None:
-        self._down_until = time.monotonic() + self._recheck_seconds
-        self.fallbacks += 1
-        self._warn_down(
-            "Redis cache unreachable while %s (%s); using an in-process cache for %.0f s",
-            doing,
-            _describe(exc),
-            self._recheck_seconds,
-        )
-
     async def _fetch(self, key: str, ttl: float, token: str, codec: Codec[V]) -> tuple[int, V | Missing]:
         """One round-trip: the fresh value, or the lock taken for us, or word that another holds it."""
-        reply = await self._fetch_script(
-            keys=[self._namespace + key, f"{self._namespace}lock:{key}"],
-            args=[max(0, int(ttl * 1_000_000)), token, self._lock_ms],
+        reply = await self.breaker.run(
+            "reading the cache",
+            lambda: self._fetch_script(
+                keys=[self._namespace + key, f"{self._namespace}lock:{key}"],
+                args=[max(0, int(ttl * 1_000_000)), token, self._lock_ms],
+            ),
         )
         state = int(reply[0])
         if state != _HIT:
@@ -285,8 +410,7 @@ class RedisResponseStore:
         while True:
             try:
                 fetched = await self._fetch(key, ttl, token, codec)
-            except REDIS_ERRORS as exc:
-                self._went_down("reading", exc)
+            except RedisUnavailable:
                 local: V = await self._local.get_or_load(key, loader, ttl)
                 return local
             state, value = fetched
@@ -323,10 +447,10 @@ class RedisResponseStore:
             value = await loader()
         except BaseException:
             keeper.cancel()
-            try:
-                await self._release_script(keys=[lock], args=[token])
-            except REDIS_ERRORS as exc:
-                self._went_down("releasing a lock", exc)
+            with contextlib.suppress(RedisUnavailable):
+                await self.breaker.run(
+                    "releasing a lock", lambda: self._release_script(keys=[lock], args=[token])
+                )
             raise
         keeper.cancel()
         await self._save(key, token, value, ttl, codec)
@@ -340,23 +464,27 @@ class RedisResponseStore:
             log.error("Redis cache: cannot encode the value of %s (%s)", key, _describe(exc))
             data = None
         expiry_ms = max(1, round(ttl * 1000)) if ttl > 0 and data is not None else 0
-        try:
-            await self._store_script(
-                keys=[self._namespace + key, f"{self._namespace}lock:{key}"],
-                args=[data or "null", expiry_ms, token],
+        with contextlib.suppress(RedisUnavailable):
+            await self.breaker.run(
+                "storing in the cache",
+                lambda: self._store_script(
+                    keys=[self._namespace + key, f"{self._namespace}lock:{key}"],
+                    args=[data or "null", expiry_ms, token],
+                ),
             )
-        except REDIS_ERRORS as exc:
-            self._went_down("storing", exc)
 
     async def _keep_lock(self, lock: str, token: str) -> None:
         """Renew our lock while the loader runs, so only a dead process's lock lapses."""
         while True:
             await asyncio.sleep(self._lock_seconds / 3)
             try:
-                if not await self._renew_script(keys=[lock], args=[token, self._lock_ms]):
-                    return
-            except REDIS_ERRORS as exc:
-                self._warn("Redis cache: could not renew a lock (%s)", _describe(exc))
+                renewed = await self.breaker.run(
+                    "renewing a lock", lambda: self._renew_script(keys=[lock], args=[token, self._lock_ms])
+                )
+            except RedisUnavailable:
+                continue
+            if not renewed:
+                return
 
 
 class RedisRateLimiter:
@@ -374,7 +502,7 @@ class RedisRateLimiter:
         rate: float = 3.0,
         burst: int = 6,
         *,
-        recheck_seconds: float = 5.0,
+        breaker: RedisBreaker | None = None,
     ) -> None:
         if not rate > 0:
             raise ValueError("rate must be greater than 0")
@@ -386,13 +514,12 @@ class RedisRateLimiter:
         self._interval_us = 1_000_000 / rate
         self._tolerance_us = (burst - 1) * self._interval_us
         self._script = redis.register_script(_GCRA)
+        self._background_script = redis.register_script(_GCRA_BACKGROUND)
         self._local = MemoryRateLimiter(rate, burst)
-        self._recheck_seconds = recheck_seconds
-        self._down_until = 0.0
-        self._warn = _ThrottledWarning(log)
+        self._reserve_us = self._local.bucket.reserve * self._interval_us
+        self.breaker = breaker or RedisBreaker(redis)
         self._waits = 0
         self._total_wait_seconds = 0.0
-        self.fallbacks = 0
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter(key={self.key!r}, rate={self.rate}, burst={self.burst})"
@@ -407,40 +534,59 @@ class RedisRateLimiter:
 
     @property
     def redis_down(self) -> bool:
-        """True while the limiter uses its in-process fallback after a Redis error."""
-        return time.monotonic() < self._down_until
+        """True while the limiter uses its in-process fallback (the breaker is open)."""
+        return self.breaker.is_open
 
-    async def acquire(self) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         """Wait for this caller's slot; returns the seconds waited."""
-        if not self.redis_down:
+        if background:
+            return await self._acquire_background()
+        try:
+            wait_us = await self.breaker.run(
+                "booking a rate-limit slot",
+                lambda: self._script(keys=[self.key], args=[self._interval_us, self._tolerance_us]),
+            )
+        except RedisUnavailable:
+            return await self._local.acquire()
+        wait = int(wait_us) / 1_000_000
+        if wait <= 0:
+            return 0.0
+        self._waits += 1
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            waited = loop.time() - start
+            self._total_wait_seconds += waited
+        return waited
+
+    async def _acquire_background(self) -> float:
+        """The background lane: asks for a slot with part of the burst to spare, sleeping until there
+        may be one; never books ahead, so foreground callers in any process are never behind it."""
+        waited = 0.0
+        while not self.redis_down:
             try:
-                wait_us = await self._script(keys=[self.key], args=[self._interval_us, self._tolerance_us])
-            except REDIS_ERRORS as exc:
-                self._down_until = time.monotonic() + self._recheck_seconds
-                self.fallbacks += 1
-                self._warn(
-                    "Redis rate limit unreachable (%s); limiting this process alone at %g/s for %.0f s",
-                    _describe(exc),
-                    self.rate,
-                    self._recheck_seconds,
+                wait_us = int(
+                    await self.breaker.run(
+                        "booking a background rate-limit slot",
+                        lambda: self._background_script(
+                            keys=[self.key], args=[self._interval_us, self._tolerance_us, self._reserve_us]
+                        ),
+                    )
                 )
-            else:
-                wait = int(wait_us) / 1_000_000
-                if wait <= 0:
-                    return 0.0
-                self._waits += 1
-                loop = asyncio.get_running_loop()
-                start = loop.time()
-                try:
-                    await asyncio.sleep(wait)
-                finally:
-                    waited = loop.time() - start
-                    self._total_wait_seconds += waited
+            except RedisUnavailable:
+                break
+            if wait_us <= 0:
                 return waited
-        return await self._local.acquire()
+            delay = max(wait_us / 1_000_000, 0.005)
+            await asyncio.sleep(delay)
+            waited += delay
+        return waited + await self._local.acquire(background=True)
 
     async def close(self) -> None:
         await self._local.close()
+        await self.breaker.close()
 
 
 def redact_url(url: str) -> str:
@@ -499,10 +645,14 @@ async def connect_redis(url: str, *, socket_timeout: float = 2.0) -> Redis:
 
 
 __all__ = [
+    "DEFAULT_BREAKER_SECONDS",
+    "DEFAULT_OPERATION_SECONDS",
     "DEFAULT_RATE_LIMIT_KEY",
     "REDIS_ERRORS",
+    "RedisBreaker",
     "RedisRateLimiter",
     "RedisResponseStore",
+    "RedisUnavailable",
     "connect_redis",
     "redact_url",
 ]

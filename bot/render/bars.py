@@ -8,13 +8,14 @@ EMPTY_CELL = "░"
 
 
 def percent_floor(done: int, total: int) -> int:
-    """The percentage rounded down, so 100 only when done reaches total. 0 when total is 0."""
+    """The percentage rounded down, so 100 only when done reaches total; between 0 and 100 whatever
+    the numbers, and 0 when total is 0."""
     if total <= 0:
         return 0
-    return min(100, done * 100 // total)
+    return max(0, min(100, done * 100 // total))
 
 
 def bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
-    """`width` cells, filled in proportion rounded down: a full bar means complete."""
-    filled = 0 if total <= 0 else min(width, done * width // total)
+    """Exactly `width` cells, filled in proportion rounded down: a full bar means complete."""
+    filled = 0 if total <= 0 else max(0, min(width, done * width // total))
     return FULL_CELL * filled + EMPTY_CELL * (width - filled)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.i18n.language import ENGLISH, Language
+
 DESCRIPTION_BUDGET = 3800
 BLOCK_SEPARATOR = "\n\n"
 
@@ -19,5 +21,7 @@ def paginate_blocks(blocks: list[str], per_page: int, budget: int = DESCRIPTION_
     return pages
 
 
-def page_footer(base: str, number: int, total: int) -> str:
-    return base if total == 1 else f"{base} · Page {number}/{total}"
+def page_footer(base: str, number: int, total: int, language: Language = ENGLISH) -> str:
+    if total == 1:
+        return base
+    return base + " · " + language.t("Page {page}/{pages}", page=number, pages=total)

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from bot.errors import RAConfigurationError, RAError, UserNotFound
 from bot.ra.client import RAClient
-from bot.ra.models import GameProgress, UserProfile
+from bot.ra.models import GameInfo, GameProgress, UserProfile
+from bot.ra.player_games import AwardKind, CompletionPage
 from bot.reports.models import (
     BoardRow,
     ComparedGame,
@@ -19,8 +20,17 @@ from bot.reports.models import (
     ProgressReport,
     rank_key,
 )
+from bot.reports.player_games import beaten_games
 
 ProgressCallback = Callable[[int, int], None]
+
+
+class GameSource(Protocol):
+    """Where a report's titles and consoles come from: the client itself, or the game catalogue."""
+
+    async def get_game(self, game_id: int) -> GameInfo | None: ...
+
+    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]: ...
 
 
 class BoardMember(Protocol):
@@ -34,33 +44,58 @@ class BoardMember(Protocol):
     def ra_name(self) -> str: ...
 
 
-async def gather_progress_report(client: RAClient, user: str, game_ids: Sequence[int]) -> ProgressReport:
-    """Profile, progress and game details (cached for hours) are asked for at once."""
-    profile, progress, infos = await asyncio.gather(
-        client.get_user_profile(user), client.get_user_progress(user, game_ids), client.get_games(game_ids)
-    )
+async def gather_progress_report(
+    client: RAClient, user: str, game_ids: Sequence[int], *, game_source: GameSource | None = None
+) -> ProgressReport:
+    """Profile, progress, game details (from `game_source`, else the client) and the first page of
+    completion progress (for beaten marks) are asked for at once; when profile and progress are cached
+    (the common case), one after the other, which spares the tasks, and completion progress only if a
+    game could be beaten."""
+    games = game_source or client
+    first_page: CompletionPage | None = None
+    if client.has_fresh_profile_and_progress(user, game_ids):
+        profile = await client.get_user_profile(user)
+        progress = await client.get_user_progress(user, game_ids)
+        infos = await games.get_games(game_ids)
+    else:
+        profile, progress, infos, first_page = await asyncio.gather(
+            client.get_user_profile(user),
+            client.get_user_progress(user, game_ids),
+            games.get_games(game_ids),
+            client.get_user_completion_page(user),
+        )
+    marks = await beaten_games(client, user, progress, first_page)
     entries = tuple(
         GameEntry(
-            game_id=game_id, info=infos.get(game_id), progress=progress.get(game_id) or nothing(game_id)
+            game_id=game_id,
+            info=infos.get(game_id),
+            progress=progress.get(game_id) or nothing(game_id),
+            beaten=marks.get(game_id),
         )
         for game_id in game_ids
     )
     return ProgressReport(profile=profile, entries=entries)
 
 
-async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Sequence[int]) -> Comparison:
+async def gather_comparison(
+    client: RAClient, users: Sequence[str], game_ids: Sequence[int], *, game_source: GameSource | None = None
+) -> Comparison:
     """Every player's progress on every game; players RetroAchievements does not know are listed apart."""
 
-    async def one(user: str) -> tuple[UserProfile, dict[int, GameProgress]] | None:
+    async def one(user: str) -> tuple[UserProfile, dict[int, GameProgress], dict[int, AwardKind]] | None:
         try:
-            profile, progress = await asyncio.gather(
-                client.get_user_profile(user), client.get_user_progress(user, game_ids)
+            profile, progress, first_page = await asyncio.gather(
+                client.get_user_profile(user),
+                client.get_user_progress(user, game_ids),
+                client.get_user_completion_page(user),
             )
         except UserNotFound:
             return None
-        return profile, progress
+        return profile, progress, await beaten_games(client, user, progress, first_page)
 
-    found, infos = await asyncio.gather(asyncio.gather(*(one(u) for u in users)), client.get_games(game_ids))
+    found, infos = await asyncio.gather(
+        asyncio.gather(*(one(u) for u in users)), (game_source or client).get_games(game_ids)
+    )
     players = [result for result in found if result is not None]
     missing = tuple(user for user, result in zip(users, found, strict=True) if result is None)
     games = tuple(
@@ -70,8 +105,8 @@ async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Se
             results=tuple(
                 sorted(
                     (
-                        PlayerResult(p.user, progress.get(game_id) or nothing(game_id))
-                        for p, progress in players
+                        PlayerResult(p.user, progress.get(game_id) or nothing(game_id), marks.get(game_id))
+                        for p, progress, marks in players
                     ),
                     key=lambda r: (*rank_key(r.progress), r.name.lower()),
                 )
@@ -79,7 +114,7 @@ async def gather_comparison(client: RAClient, users: Sequence[str], game_ids: Se
         )
         for game_id in game_ids
     )
-    return Comparison(players=tuple(p for p, _ in players), missing=missing, games=games)
+    return Comparison(players=tuple(p for p, _, _ in players), missing=missing, games=games)
 
 
 async def gather_leaderboard(
@@ -90,6 +125,7 @@ async def gather_leaderboard(
     concurrency: int,
     max_age: float,
     on_progress: ProgressCallback | None = None,
+    game_source: GameSource | None = None,
 ) -> Leaderboard:
     """Every linked member's progress on one game, ranked. Bounded concurrency; failures are counted.
 
@@ -121,7 +157,9 @@ async def gather_leaderboard(
             if on_progress is not None:
                 on_progress(done, len(links))
 
-    info, _ = await asyncio.gather(client.get_game(game_id), asyncio.gather(*(one(link) for link in links)))
+    info, _ = await asyncio.gather(
+        (game_source or client).get_game(game_id), asyncio.gather(*(one(link) for link in links))
+    )
     if links and unchecked == len(links):
         raise RAError("RetroAchievements is not answering right now. Please try again in a minute.")
     rows.sort(key=lambda r: (*rank_key(r.progress), r.ra_name.lower(), r.discord_user_id))

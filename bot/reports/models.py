@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ra.models import GameInfo, GameProgress, UserProfile
+from bot.ra.player_games import AwardKind
 
 
 @dataclass(frozen=True)
 class GameEntry:
-    """One game of a report. `info` is None when RetroAchievements knows no such game."""
+    """One game of a report. `info` is None when RetroAchievements knows no such game. `beaten` is the
+    player's beaten award when they beat the game without completing or mastering it."""
 
     game_id: int
     info: GameInfo | None
     progress: GameProgress
+    beaten: AwardKind | None = None
 
     @property
     def is_unknown(self) -> bool:
@@ -28,12 +31,16 @@ class Summary:
     score: int
     score_hardcore: int
     possible_score: int
+    beaten: int = 0  # beaten, neither completed nor mastered
 
 
 @dataclass(frozen=True)
 class ProgressReport:
+    """`recently_played`: the entries are the player's last played games, not games asked for."""
+
     profile: UserProfile
     entries: tuple[GameEntry, ...]
+    recently_played: bool = False
 
     def summary(self) -> Summary:
         known = [e.progress for e in self.entries if e.progress.has_achievements]
@@ -44,6 +51,7 @@ class ProgressReport:
             score=sum(p.score for p in known),
             score_hardcore=sum(p.score_hardcore for p in known),
             possible_score=sum(p.possible_score for p in known),
+            beaten=sum(e.beaten is not None for e in self.entries if e.progress.has_achievements),
         )
 
 
@@ -56,6 +64,7 @@ def rank_key(progress: GameProgress) -> tuple[bool, int, int, int]:
 class PlayerResult:
     name: str
     progress: GameProgress
+    beaten: AwardKind | None = None  # as in GameEntry
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ SCRIPT: list[tuple[str, dict[str, str]]] = [
     ("progress", {"user": "NoSuchPlayer", "games": "1"}),
     ("progress", {"user": "MaxMilyin", "games": "1, abc"}),
     ("link", {"username": "maxmilyin"}),
+    ("progress", {}),
+    ("compare", {"games": "2,12", "users": "Scott"}),
     ("compare", {"games": "1,2", "users": "MaxMilyin, Scott, NoSuchPlayer"}),
     ("leaderboard", {"game": "2"}),
 ]

@@ -19,7 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox import fake_player_games
 from bot.sandbox.fake_awards import FakeAwards
+from bot.sandbox.fake_catalogue import FakeCatalogueControl, catalogue_endpoints
 
 UNAUTHENTICATED_BODY: dict[str, Any] = {
     "message": "Unauthenticated.",
@@ -86,6 +88,10 @@ class FakeUser:
     total_true_points: int = 0
     member_since: str = "2020-01-01 00:00:00"
     motto: str = ""
+    # Beaten awards by game ("beaten-hardcore" or "beaten-softcore"), and when each game was last
+    # played ("YYYY-MM-DD HH:MM:SS"): see bot.sandbox.fake_player_games.
+    awards: dict[int, str] = field(default_factory=dict)
+    last_played: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -199,11 +205,13 @@ def demo_dataset() -> Dataset:
         ulid="00003EMFWR7XB8SDPEHB3K56ZQ",
         member_since="2012-11-02 12:00:00",
         motto="Gotta go fast",
+        awards={2: "beaten-hardcore"},
     )
     data.add_user(
         "Scott",
         {1: (23, 251, 0, 0), 2: (35, 400, 35, 400), 3: (5, 50, 5, 50), 12: (12, 140, 6, 70)},
         member_since="2012-01-01 00:00:00",
+        awards={12: "beaten-softcore"},
     )
     data.add_user(
         "Jamiras",
@@ -291,6 +299,7 @@ class FakeRA:
         self.awards = FakeAwards(dataset, fake_ulid)  # API_GetRecentGameAwards; add to it at any time
         self._api_key = api_key
         self._failures: list[_Failure] = []
+        self.catalogue = FakeCatalogueControl()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -406,7 +415,8 @@ class FakeRA:
             "API_GetUserProgress": self._user_progress,
             "API_GetGame": self._game,
             "API_GetUserProfile": self._user_profile,
-            "API_GetUserCompletionProgress": self._completion_progress,
+            **fake_player_games.endpoints(self.dataset, self._json),
+            **catalogue_endpoints(self),
             "API_GetRecentGameAwards": lambda request: self._json(*self.awards.answer(request.query)),
         }
 
@@ -546,37 +556,6 @@ class FakeRA:
                 "Motto": user.motto,
             }
         )
-
-    def _completion_progress(self, request: web.Request) -> web.Response:
-        user = self._lookup_user(request)
-        if isinstance(user, web.Response):
-            return user
-        count = _int_param(request, "c", 100, 0, 500)
-        offset = _int_param(request, "o", 0, 0, 1_000_000)
-        rows = [self._completion_row(game_id, p) for game_id, p in user.progress.items() if p.achieved > 0]
-        page = rows[offset : offset + count]
-        return self._json({"Count": len(page), "Total": len(rows), "Results": page})
-
-    def _completion_row(self, game_id: int, progress: FakeProgress) -> dict[str, Any]:
-        game = self.dataset.games.get(game_id) or FakeGame(game_id, f"Game {game_id}", "", "", 0, 0)
-        award: str | None = None
-        if game.achievements > 0 and progress.achieved_hardcore >= game.achievements:
-            award = "mastered"
-        elif game.achievements > 0 and progress.achieved >= game.achievements:
-            award = "completed"
-        return {
-            "GameID": game_id,
-            "Title": game.title,
-            "ImageIcon": game.image_icon,
-            "ConsoleID": game.console_id,
-            "ConsoleName": game.console_name,
-            "MaxPossible": game.achievements,
-            "NumAwarded": progress.achieved,
-            "NumAwardedHardcore": progress.achieved_hardcore,
-            "MostRecentAwardedDate": "2024-01-01T00:00:00+00:00",
-            "HighestAwardKind": award,
-            "HighestAwardDate": "2024-01-01T00:00:00+00:00" if award else None,
-        }
 
 
 async def _stream_body(request: web.Request, kind: str) -> web.StreamResponse:

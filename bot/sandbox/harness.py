@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import discord.http
 from bot.app import ProgressBot, create_bot, run_bot
 from bot.config import Settings, settings_from_mapping
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
-from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
+from bot.sandbox.fake_ra import Dataset, FakeRA, RecordedRARequest, demo_dataset
 
 SANDBOX_API_KEY = "SandboxKey00000000000000000000ab"
 DEFAULT_MEMBER_ID = 200000000000000001
@@ -39,6 +39,9 @@ class Sandbox:
     ra: FakeRA
     bot: ProgressBot
     settings: Settings
+    #: What the bot asked RetroAchievements for before the sandbox was handed over (the catalogue's
+    #: first fill); `ra.requests` starts empty, so that it holds only what the test's commands cause.
+    startup_requests: list[RecordedRARequest] = field(default_factory=list)
 
     async def command(
         self,
@@ -48,15 +51,20 @@ class Sandbox:
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
         member_name: str = "member",
+        locale: str = "en-US",
+        guild_locale: str = "en-US",
         **more_options: str,
     ) -> FakeInteraction:
-        """Sends a slash command whose options are all strings, as a member would type it."""
+        """Sends a slash command whose options are all strings, as a member would type it; `locale` is the
+        member's Discord language, `guild_locale` the server's."""
         payload = self.discord.slash_payload(
             name,
             string_options({**(options or {}), **more_options}),
             user_id=user_id,
             username=member_name,
             guild_id=guild_id,
+            locale=locale,
+            guild_locale=guild_locale,
         )
         return await self.discord.send_interaction(payload)
 
@@ -72,10 +80,11 @@ class Sandbox:
         *,
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
+        locale: str = "en-US",
         **options: str,
     ) -> list[dict[str, Any]]:
         payload = self.discord.autocomplete_payload(
-            name, string_options(options), focused=focused, user_id=user_id, guild_id=guild_id
+            name, string_options(options), focused=focused, user_id=user_id, guild_id=guild_id, locale=locale
         )
         interaction = await self.discord.send_interaction(payload)
         event = await interaction.wait_for(lambda e: e.kind == "callback")
@@ -83,12 +92,12 @@ class Sandbox:
         return choices
 
     async def click(
-        self, message: dict[str, Any], label: str, *, user_id: int = DEFAULT_MEMBER_ID
+        self, message: dict[str, Any], label: str, *, user_id: int = DEFAULT_MEMBER_ID, locale: str = "en-US"
     ) -> FakeInteraction:
         """Presses the button with this label on a message the fake holds."""
         custom_id = button_id(message, label)
         payload = self.discord.component_payload(
-            self.discord.messages[message["id"]], custom_id, user_id=user_id
+            self.discord.messages[message["id"]], custom_id, user_id=user_id, locale=locale
         )
         return await self.discord.send_interaction(payload)
 
@@ -99,10 +108,11 @@ class Sandbox:
         message_id: int | str | None = None,
         user_id: int = DEFAULT_MEMBER_ID,
         guild_id: int | None = DEFAULT_GUILD_ID,
+        locale: str = "en-US",
     ) -> FakeInteraction:
         """Presses a button with any custom_id, on any message: say, one sent before a restart."""
         payload = self.discord.click_payload(
-            custom_id, message_id=message_id, user_id=user_id, guild_id=guild_id
+            custom_id, message_id=message_id, user_id=user_id, guild_id=guild_id, locale=locale
         )
         return await self.discord.send_interaction(payload)
 
@@ -158,10 +168,17 @@ async def running_sandbox(
     data_dir: Path | None = None,
     env: Mapping[str, str] | None = None,
     ra_delay: float = 0.0,
+    prepare: Callable[[FakeRA], None] | None = None,
+    wait_for_catalogue: bool = True,
 ) -> AsyncIterator[Sandbox]:
-    """Starts both fakes and the bot; stops all three and restores discord.py's addresses afterwards."""
+    """Starts both fakes and the bot; stops all three and restores discord.py's addresses afterwards.
+
+    `prepare` is called with the fake RetroAchievements before the bot starts (to make it fail, say).
+    With `wait_for_catalogue`, the sandbox is handed over once the bot's first catalogue pass is done."""
     saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     fake_ra = FakeRA(dataset or demo_dataset(), api_key=SANDBOX_API_KEY, delay=ra_delay)
+    if prepare is not None:
+        prepare(fake_ra)
     fake_discord = FakeDiscord()
     with contextlib.ExitStack() as stack:
         folder = data_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ra-bot-")))
@@ -179,8 +196,11 @@ async def running_sandbox(
             bot = create_bot(settings, guild_ready_timeout=0.01)
             task = asyncio.create_task(run_bot(settings, bot))
             await _until_ready(fake_discord, task)
+            startup = await _after_start_up(bot, fake_ra, wait_for_catalogue)
             try:
-                yield Sandbox(discord=fake_discord, ra=fake_ra, bot=bot, settings=settings)
+                yield Sandbox(
+                    discord=fake_discord, ra=fake_ra, bot=bot, settings=settings, startup_requests=startup
+                )
             finally:
                 await bot.close()
                 await task
@@ -188,6 +208,20 @@ async def running_sandbox(
             await fake_discord.stop()
             await fake_ra.stop()
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+async def _after_start_up(
+    bot: ProgressBot, fake_ra: FakeRA, wait_for_catalogue: bool
+) -> list[RecordedRARequest]:
+    """Waits for the bot's own calls at start (the RetroAchievements key check, and the catalogue's first
+    pass unless told not to) and hands them back, so that tests see only the requests their commands
+    cause."""
+    if bot.ra_key_check is not None:
+        await bot.ra_key_check
+    if wait_for_catalogue:
+        await asyncio.wait_for(bot.catalogue_refresher.first_pass.wait(), timeout=120.0)
+    startup, fake_ra.requests = fake_ra.requests, []
+    return startup
 
 
 async def _until_ready(fake_discord: FakeDiscord, bot_task: asyncio.Task[None]) -> None:

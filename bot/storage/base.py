@@ -2,23 +2,36 @@
 
 Callers depend only on `Storage`, `LinkedAccount` and `StorageError`; the SQLite file
 database is one implementation, and a server database can be another.
+
+Every call on an open storage returns or raises within its time limit (`DEFAULT_TIMEOUT_SECONDS` unless
+the backend is given another). A database that is there but cannot answer right now (unreachable,
+hung, locked by another program, disk full) raises `StorageUnavailable`, a `StorageError`: the next
+call tries again, and succeeds once the database is back.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.feed import FeedCursor, FeedMember, FeedSettings, FeedStatus, PendingPost, PlannedPost
 
 RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
 
+DEFAULT_TIMEOUT_SECONDS = 5.0
+
 
 class StorageError(Exception):
     """The database cannot be used; the message names the file and what the operator should do."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot answer right now (unreachable, too slow, locked, disk full); retry later."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +48,22 @@ class LinkedAccount:
     linked_at: datetime
 
 
+def lease_key(name: str) -> int:
+    """A stable signed 64-bit number for a lease's name (PostgreSQL's advisory lock keys)."""
+    return int.from_bytes(hashlib.sha256(f"ra-bot-lease:{name}".encode()).digest()[:8], "big", signed=True)
+
+
 def check_link_fields(ra_ulid: str, ra_name: str) -> None:
     """Raise ValueError unless `ra_ulid` is a ULID and `ra_name` is not blank."""
     if not RA_ULID_PATTERN.fullmatch(ra_ulid):
         raise ValueError(f"not a RetroAchievements ULID (26 characters 0-9, A-Z): {ra_ulid!r}")
     if not ra_name.strip():
         raise ValueError("a RetroAchievements name cannot be blank")
+
+
+def escape_like(text: str) -> str:
+    """`text` with LIKE wildcards escaped for `ESCAPE '\\'` (the same in SQLite and PostgreSQL)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class Storage(Protocol):
@@ -62,6 +85,10 @@ class Storage(Protocol):
 
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
+        ...
+
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
         ...
 
     async def unlink(self, discord_user_id: int) -> bool:
@@ -93,10 +120,50 @@ class Storage(Protocol):
         """Store a small value under `key`, replacing any older one."""
         ...
 
+    # -- the game catalogue (bot.catalogue) -----------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        ...
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at` (Unix seconds), adding new ones
+        and renaming known ones; consoles it did not name are kept as they are."""
+        ...
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games` (a game filed under another
+        console moves), and the console notes `refreshed_at` and how many games it has."""
+        ...
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        ...
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        ...
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        ...
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease `name`, taking it if it is free; held until close().
+
+        One holder among every process sharing the database. A holder that dies loses it: the database
+        frees it when the holder's session ends (PostgreSQL) or its file lock goes (SQLite)."""
+        ...
+
     # -- the award feed (see bot.storage.feed) ------------------------------------------------------
 
-    async def set_feed(self, guild_id: int, channel_id: int, kinds: frozenset[str]) -> FeedSettings:
-        """Turn the server's feed on (or move it), from now; clears a pause and the last error."""
+    async def set_feed(
+        self, guild_id: int, channel_id: int, kinds: frozenset[str], locale: str | None = None
+    ) -> FeedSettings:
+        """Turn the server's feed on (or move it), from now, posting in `locale` (the server's Discord
+        locale; None: English); clears a pause and the last error."""
         ...
 
     async def remove_feed(self, guild_id: int) -> bool:

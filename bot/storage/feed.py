@@ -32,6 +32,7 @@ class FeedSettings:
     last_error: str | None = None
     last_error_at: datetime | None = None
     last_post_at: datetime | None = None
+    locale: str | None = None  # the server's Discord locale when an admin last used /feed (posts' language)
 
     @property
     def active(self) -> bool:
@@ -87,6 +88,7 @@ class PendingPost:
     awarded_at: datetime
     award: str
     planned_at: datetime
+    locale: str | None = None  # the server's locale as the feed last knew it
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _SETTINGS_COLUMNS = (
-    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at"
+    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at, locale"
 )
 
 
@@ -47,6 +47,7 @@ def _settings(row: asyncpg.Record) -> FeedSettings:
         last_error=row["last_error"],
         last_error_at=row["last_error_at"],
         last_post_at=row["last_post_at"],
+        locale=row["locale"],
     )
 
 
@@ -65,19 +66,23 @@ class PostgresFeedStore:
 
         async def _transact(self, write: Callable[[Connection], Awaitable[T]]) -> T: ...
 
-    async def set_feed(self, guild_id: int, channel_id: int, kinds: frozenset[str]) -> FeedSettings:
+    async def set_feed(
+        self, guild_id: int, channel_id: int, kinds: frozenset[str], locale: str | None = None
+    ) -> FeedSettings:
         """Turn the server's feed on (or move it), from now; clears a pause and the last error."""
 
         async def write(conn: Connection) -> FeedSettings:
             row = await conn.fetchrow(
                 f"INSERT INTO feed_settings ({_SETTINGS_COLUMNS}) "
-                "VALUES ($1, $2, $3, now(), NULL, NULL, NULL, NULL) "
+                "VALUES ($1, $2, $3, now(), NULL, NULL, NULL, NULL, $4) "
                 "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
                 "kinds = excluded.kinds, enabled_at = excluded.enabled_at, paused_reason = NULL, "
-                f"last_error = NULL, last_error_at = NULL RETURNING {_SETTINGS_COLUMNS}",
+                "last_error = NULL, last_error_at = NULL, locale = excluded.locale "
+                f"RETURNING {_SETTINGS_COLUMNS}",
                 guild_id,
                 channel_id,
                 join_kinds(kinds),
+                locale,
             )
             assert row is not None  # INSERT ... RETURNING always returns the row
             return _settings(row)
@@ -231,7 +236,7 @@ class PostgresFeedStore:
         async def read(conn: Connection) -> list[PendingPost]:
             rows = await conn.fetch(
                 "SELECT p.guild_id, f.channel_id, p.award_key, p.discord_user_id, p.nonce, p.seq, "
-                "p.awarded_at, p.award, p.planned_at FROM feed_posts AS p "
+                "p.awarded_at, p.award, p.planned_at, f.locale FROM feed_posts AS p "
                 "JOIN feed_settings AS f ON f.guild_id = p.guild_id AND f.paused_reason IS NULL "
                 "JOIN links AS l ON l.discord_user_id = p.discord_user_id AND l.ra_ulid = p.ra_ulid "
                 "WHERE p.state = $1 ORDER BY p.planned_at, p.seq LIMIT $2",

@@ -32,7 +32,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _SETTINGS_COLUMNS = (
-    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at"
+    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at, locale"
 )
 
 
@@ -45,7 +45,7 @@ def _seconds(value: datetime | None) -> float | None:
 
 
 def _settings(row: tuple[Any, ...]) -> FeedSettings:
-    guild_id, channel_id, kinds, enabled_at, paused, error, error_at, post_at = row
+    guild_id, channel_id, kinds, enabled_at, paused, error, error_at, post_at, locale = row
     return FeedSettings(
         guild_id=guild_id,
         channel_id=channel_id,
@@ -55,6 +55,7 @@ def _settings(row: tuple[Any, ...]) -> FeedSettings:
         last_error=error,
         last_error_at=_time(error_at),
         last_post_at=_time(post_at),
+        locale=locale,
     )
 
 
@@ -79,9 +80,11 @@ class SQLiteFeedStore:
 
         def _connection(self) -> sqlite3.Connection: ...
 
-    async def set_feed(self, guild_id: int, channel_id: int, kinds: frozenset[str]) -> FeedSettings:
+    async def set_feed(
+        self, guild_id: int, channel_id: int, kinds: frozenset[str], locale: str | None = None
+    ) -> FeedSettings:
         """Turn the server's feed on (or move it), from now; clears a pause and the last error."""
-        return await self._run(self._set_feed_sync, guild_id, channel_id, join_kinds(kinds))
+        return await self._run(self._set_feed_sync, guild_id, channel_id, join_kinds(kinds), locale)
 
     async def remove_feed(self, guild_id: int) -> bool:
         """Turn the server's feed off and drop its pending posts; True if it was on."""
@@ -146,14 +149,15 @@ class SQLiteFeedStore:
 
     # -- worker-thread side --------------------------------------------------------------------
 
-    def _set_feed_sync(self, guild_id: int, channel_id: int, kinds: str) -> FeedSettings:
+    def _set_feed_sync(self, guild_id: int, channel_id: int, kinds: str, locale: str | None) -> FeedSettings:
         conn = self._connection()
         now = time.time()
         conn.execute(
-            f"INSERT INTO feed_settings ({_SETTINGS_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL) "
+            f"INSERT INTO feed_settings ({_SETTINGS_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, ?) "
             "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, kinds = excluded.kinds, "
-            "enabled_at = excluded.enabled_at, paused_reason = NULL, last_error = NULL, last_error_at = NULL",
-            (guild_id, channel_id, kinds, now),
+            "enabled_at = excluded.enabled_at, paused_reason = NULL, last_error = NULL, "
+            "last_error_at = NULL, locale = excluded.locale",
+            (guild_id, channel_id, kinds, now, locale),
         )
         settings = self._get_feed_sync(guild_id)
         assert settings is not None  # just written
@@ -264,7 +268,7 @@ class SQLiteFeedStore:
     def _pending_sync(self, limit: int) -> list[PendingPost]:
         rows = self._connection().execute(
             "SELECT p.guild_id, f.channel_id, p.award_key, p.discord_user_id, p.nonce, p.seq, "
-            "p.awarded_at, p.award, p.planned_at FROM feed_posts AS p "
+            "p.awarded_at, p.award, p.planned_at, f.locale FROM feed_posts AS p "
             "JOIN feed_settings AS f ON f.guild_id = p.guild_id AND f.paused_reason IS NULL "
             "JOIN links AS l ON l.discord_user_id = p.discord_user_id AND l.ra_ulid = p.ra_ulid "
             "WHERE p.state = ? ORDER BY p.planned_at, p.seq LIMIT ?",
@@ -281,8 +285,9 @@ class SQLiteFeedStore:
                 awarded_at=datetime.fromtimestamp(awarded_at, tz=UTC),
                 award=award,
                 planned_at=datetime.fromtimestamp(planned_at, tz=UTC),
+                locale=locale,
             )
-            for guild, channel, key, member, nonce, seq, awarded_at, award, planned_at in rows
+            for guild, channel, key, member, nonce, seq, awarded_at, award, planned_at, locale in rows
         ]
 
     def _posted_sync(self, guild_id: int, nonce: str, message_id: int, at: float) -> None:

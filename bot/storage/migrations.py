@@ -82,6 +82,56 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        version=2,
+        description="the game catalogue",
+        sqlite=(
+            """
+            CREATE TABLE catalogue_consoles (
+                console_id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                listed_at REAL NOT NULL,
+                refreshed_at REAL,
+                game_count INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE catalogue_games (
+                game_id INTEGER PRIMARY KEY,
+                console_id INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                console_name TEXT NOT NULL,
+                image_icon TEXT,
+                achievements INTEGER,
+                points INTEGER
+            )
+            """,
+            "CREATE INDEX catalogue_games_by_console ON catalogue_games (console_id)",
+        ),
+        postgres=(
+            """
+            CREATE TABLE catalogue_consoles (
+                console_id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                listed_at DOUBLE PRECISION NOT NULL,
+                refreshed_at DOUBLE PRECISION,
+                game_count INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE catalogue_games (
+                game_id INTEGER PRIMARY KEY,
+                console_id INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                console_name TEXT NOT NULL,
+                image_icon TEXT,
+                achievements INTEGER,
+                points INTEGER
+            )
+            """,
+            "CREATE INDEX catalogue_games_by_console ON catalogue_games (console_id)",
+        ),
+    ),
 )
 
 FEED_MIGRATION = Migration(
@@ -97,7 +147,8 @@ FEED_MIGRATION = Migration(
             paused_reason TEXT,
             last_error TEXT,
             last_error_at REAL,
-            last_post_at REAL
+            last_post_at REAL,
+            locale TEXT
         )
         """,
         """
@@ -143,7 +194,8 @@ FEED_MIGRATION = Migration(
             paused_reason TEXT,
             last_error TEXT,
             last_error_at TIMESTAMPTZ,
-            last_post_at TIMESTAMPTZ
+            last_post_at TIMESTAMPTZ,
+            locale TEXT
         )
         """,
         """
@@ -181,14 +233,6 @@ FEED_MIGRATION = Migration(
     ),
 )
 
-# Step 2 is the game catalogue's, written on another branch. Until it lands, a step that changes nothing
-# keeps the numbers contiguous: replace it with the catalogue's step when the branches meet.
-RESERVED_STEP_2 = Migration(
-    version=2,
-    description="reserved for the game catalogue",
-    sqlite=("SELECT 1",),
-    postgres=("SELECT 1",),
-)
-MIGRATIONS = (*MIGRATIONS, RESERVED_STEP_2, FEED_MIGRATION)
+MIGRATIONS = (*MIGRATIONS, FEED_MIGRATION)
 
 LATEST_VERSION: int = MIGRATIONS[-1].version

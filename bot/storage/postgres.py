@@ -13,6 +13,11 @@ and forgotten whenever it drops, so a process never skips a write on the strengt
 have missed an invalidation for. What remains is the delivery delay of a notification (normally a few
 milliseconds after the commit): in that window another process may still skip recording a member whom
 this one has just unlinked, exactly as if its `record_member` had run just before the unlink.
+
+Time limits: each call (taking a pooled connection, its statements, its commit) must finish within
+`timeout` seconds, or it raises StorageUnavailable and its connection is dropped rather than given back:
+a hung server cannot hold the pool, and the next call opens a fresh connection. A call that timed out
+while committing may still have committed.
 """
 
 from __future__ import annotations
@@ -20,18 +25,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeAlias, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from bot.storage.base import LinkedAccount, StorageError, check_link_fields
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
+from bot.storage.base import (
+    DEFAULT_TIMEOUT_SECONDS,
+    LinkedAccount,
+    StorageError,
+    StorageUnavailable,
+    check_link_fields,
+    escape_like,
+    lease_key,
+)
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_postgres import PostgresFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
-from bot.storage.sqlite import escape_like
 
 T = TypeVar("T")
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
@@ -43,12 +56,25 @@ NOTIFY_CHANNEL = "ra_bot_storage"
 MIGRATION_LOCK_KEY = 0x72612D626F74
 POOL_MIN_SIZE = 1
 POOL_MAX_SIZE = 10
-CONNECT_TIMEOUT = 10.0
+# Statements outside the calls' time limit (migrations at open, the SQLite copy) get this long each.
 COMMAND_TIMEOUT = 30.0
 LISTENER_CHECK_INTERVAL = 30.0
 _RETRIES = 3
 _KNOWN_MEMBERS_CAP = 100_000
-_TABLES = ("links", "guild_members", "meta")
+_TABLES = ("links", "guild_members", "meta", "catalogue_consoles", "catalogue_games")
+_GAME_COLUMNS = "game_id, title, console_id, console_name, image_icon, achievements, points"
+_GAMES_FROM_ARRAYS = (
+    f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) SELECT * FROM unnest($1::int[], $2::text[], "
+    "$3::int[], $4::text[], $5::text[], $6::int[], $7::int[]) "
+)
+# A lease's connection tells the server to probe it, so that a holder whose host died loses the lease in
+# about a minute (the server's default waits for the operating system's, often two hours).
+_LEASE_SESSION = {
+    "application_name": "ra-bot lease",
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+}
 _SECRET_QUERY_KEYS = {"password", "sslpassword"}
 _LINK_COLUMNS = "l.discord_user_id, l.ra_ulid, l.ra_name, l.linked_at"
 _GUILD_LINKS_FROM = (
@@ -58,6 +84,15 @@ _GUILD_LINKS_FROM = (
 _NAME_KEY = 'lower(l.ra_name COLLATE "C")'
 _DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+# The server is down, restarting, out of connections or out of disk: a later call may succeed.
+_UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+)
 
 
 def redact_url(url: str) -> str:
@@ -108,10 +143,16 @@ def _account(row: asyncpg.Record) -> LinkedAccount:
 
 
 class PostgresStorage(PostgresFeedStore):
-    """The bot's storage in a PostgreSQL database at `url`; the database itself must already exist."""
+    """The bot's storage in a PostgreSQL database at `url`; the database itself must already exist.
 
-    def __init__(self, url: str) -> None:
+    `timeout`: seconds each call may take, and each connection attempt.
+    """
+
+    def __init__(self, url: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        if not timeout > 0:
+            raise ValueError("timeout must be greater than 0")
         self._url = url
+        self.timeout = timeout
         self.display_url = redact_url(url)
         self._pool: asyncpg.Pool[asyncpg.Record] | None = None
         self._own_pids: set[int] = set()
@@ -124,6 +165,8 @@ class PostgresStorage(PostgresFeedStore):
         self._known_names: dict[str, str] = {}
         # Group commit: members first seen together are written in one statement.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
+        # Lease name -> the connection whose session holds its advisory lock.
+        self._leases: dict[str, asyncpg.Connection[asyncpg.Record]] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -136,7 +179,7 @@ class PostgresStorage(PostgresFeedStore):
                 self._url,
                 min_size=POOL_MIN_SIZE,
                 max_size=POOL_MAX_SIZE,
-                timeout=CONNECT_TIMEOUT,
+                timeout=self.timeout,
                 command_timeout=COMMAND_TIMEOUT,
                 init=self._init_connection,
             )
@@ -158,6 +201,9 @@ class PostgresStorage(PostgresFeedStore):
         """Close the pool and the listening connection; calling it again does nothing."""
         pool, self._pool = self._pool, None
         listener, self._listener = self._listener, None
+        leases, self._leases = self._leases, {}
+        for conn in leases.values():
+            await self._close_listener(conn)
         if listener is not None:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -168,7 +214,7 @@ class PostgresStorage(PostgresFeedStore):
 
     async def _close_pool(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
         try:
-            await asyncio.wait_for(pool.close(), timeout=CONNECT_TIMEOUT)
+            await asyncio.wait_for(pool.close(), timeout=self.timeout)
         except asyncio.CancelledError:
             pool.terminate()
             raise
@@ -238,7 +284,7 @@ class PostgresStorage(PostgresFeedStore):
 
     async def _connect_listener(self) -> asyncpg.Connection[asyncpg.Record] | None:
         try:
-            conn = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+            conn = await asyncpg.connect(self._url, timeout=self.timeout)
         except (*_DB_ERRORS, ValueError) as exc:
             log.warning("%s; caches stay off until it succeeds", self._connect_error(exc))
             return None
@@ -272,10 +318,9 @@ class PostgresStorage(PostgresFeedStore):
             delay = min(delay * 2, 60.0)
             conn = await self._connect_listener()
 
-    @staticmethod
-    async def _close_listener(conn: asyncpg.Connection[asyncpg.Record]) -> None:
+    async def _close_listener(self, conn: asyncpg.Connection[asyncpg.Record]) -> None:
         try:
-            await conn.close(timeout=CONNECT_TIMEOUT)
+            await conn.close(timeout=self.timeout)
         except asyncio.CancelledError:
             conn.terminate()
             raise
@@ -375,9 +420,14 @@ class PostgresStorage(PostgresFeedStore):
         self._remember_name(epoch, ra_ulid, ra_name)
         return account
 
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        async with self._call() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM links"))
+
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
-        async with self.connection() as conn:
+        async with self._call() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_LINK_COLUMNS} FROM links AS l WHERE l.discord_user_id = $1", discord_user_id
             )
@@ -416,7 +466,7 @@ class PostgresStorage(PostgresFeedStore):
 
     async def _write_members(self, batch: list[tuple[int, int]]) -> None:
         epoch = self._epoch
-        async with self.connection() as conn:
+        async with self._call() as conn:
             await conn.execute(
                 "INSERT INTO guild_members (guild_id, discord_user_id) "
                 "SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING",
@@ -432,7 +482,7 @@ class PostgresStorage(PostgresFeedStore):
         if self._listening and self._known_names.get(ra_ulid) == ra_name:
             return
         epoch = self._epoch
-        async with self.connection() as conn:
+        async with self._call() as conn:
             await conn.execute(
                 "WITH renamed AS (UPDATE links SET ra_name = $1 WHERE ra_ulid = $2 "
                 "AND ra_name IS DISTINCT FROM $1 RETURNING 1) "
@@ -446,7 +496,7 @@ class PostgresStorage(PostgresFeedStore):
 
     async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
         """Linked members of the guild, ordered by RA name (case-insensitive)."""
-        async with self.connection() as conn:
+        async with self._call() as conn:
             rows = await conn.fetch(
                 f"SELECT {_LINK_COLUMNS} {_GUILD_LINKS_FROM} ORDER BY {_NAME_KEY}, l.discord_user_id",
                 guild_id,
@@ -458,7 +508,7 @@ class PostgresStorage(PostgresFeedStore):
         if limit <= 0:
             return []
         escaped = escape_like(text.strip())
-        async with self.connection() as conn:
+        async with self._call() as conn:
             rows = await conn.fetch(
                 f"SELECT {_LINK_COLUMNS} {_GUILD_LINKS_FROM} "
                 f"AND {_NAME_KEY} LIKE lower($2 COLLATE \"C\") ESCAPE '\\' "
@@ -475,13 +525,13 @@ class PostgresStorage(PostgresFeedStore):
 
     async def get_meta(self, key: str) -> str | None:
         """A small stored value, if set."""
-        async with self.connection() as conn:
+        async with self._call() as conn:
             value = await conn.fetchval("SELECT value FROM meta WHERE key = $1", key)
         return None if value is None else str(value)
 
     async def set_meta(self, key: str, value: str) -> None:
         """Store a small value under `key`, replacing any older one."""
-        async with self.connection() as conn:
+        async with self._call() as conn:
             await conn.execute(
                 "INSERT INTO meta (key, value) VALUES ($1, $2) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -489,16 +539,148 @@ class PostgresStorage(PostgresFeedStore):
                 value,
             )
 
+    # -- the game catalogue --------------------------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        async with self._call() as conn:
+            rows = await conn.fetch(
+                "SELECT console_id, name, listed_at, refreshed_at, game_count FROM catalogue_consoles "
+                "ORDER BY console_id"
+            )
+        return [StoredConsole(*row) for row in rows]
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at`; others are kept."""
+        async with self._call() as conn:
+            await conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at) "
+                "SELECT id, name, $3 FROM unnest($1::int[], $2::text[]) AS c (id, name) "
+                "ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, listed_at = excluded.listed_at",
+                [console.console_id for console in consoles],
+                [console.name for console in consoles],
+                listed_at,
+            )
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games`."""
+
+        async def write(conn: Connection) -> None:
+            await conn.execute("DELETE FROM catalogue_games WHERE console_id = $1", console.console_id)
+            await conn.execute(
+                _GAMES_FROM_ARRAYS + "ON CONFLICT (game_id) DO UPDATE SET console_id = excluded.console_id, "
+                "title = excluded.title, console_name = excluded.console_name, "
+                "image_icon = excluded.image_icon, achievements = excluded.achievements, "
+                "points = excluded.points",
+                *_game_columns(games),
+            )
+            await conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at, refreshed_at, game_count) "
+                "VALUES ($1, $2, $3, $3, $4) ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, "
+                "refreshed_at = excluded.refreshed_at, game_count = excluded.game_count",
+                console.console_id,
+                console.name,
+                refreshed_at,
+                len(games),
+            )
+
+        await self._transact(write)
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        async with self._call() as conn:
+            await conn.execute(_GAMES_FROM_ARRAYS + "ON CONFLICT (game_id) DO NOTHING", *_game_columns(games))
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        async with self._call() as conn:
+            rows = await conn.fetch(f"SELECT {_GAME_COLUMNS} FROM catalogue_games ORDER BY game_id")
+        return [CatalogueGame(*row) for row in rows]
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        async with self._call() as conn:
+            row = await conn.fetchrow(
+                "SELECT (SELECT count(*) FROM catalogue_games), "
+                "(SELECT coalesce(max(refreshed_at), 0) FROM catalogue_consoles)"
+            )
+        assert row is not None  # a SELECT without FROM returns one row
+        return int(row[0]), float(row[1])
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease: a session-level advisory lock on a connection of its
+        own, which the server frees when that session ends (the process died, or its host: see
+        `_LEASE_SESSION`). A lease whose connection was lost is taken again if it is free."""
+        if self._pool is None:
+            raise StorageError(f"The PostgreSQL database {self.display_url} is not open: call open() first.")
+        held = self._leases.get(name)
+        if held is not None:
+            try:
+                await held.fetchval("SELECT 1", timeout=self.timeout)
+            except _DB_ERRORS:
+                del self._leases[name]
+                held.terminate()
+            else:
+                return True
+        try:
+            conn = await asyncpg.connect(self._url, timeout=self.timeout, server_settings=_LEASE_SESSION)
+        except (*_DB_ERRORS, ValueError) as exc:
+            raise self._connect_error(exc) from None
+        try:
+            taken = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lease_key(name)))
+        except BaseException as exc:
+            conn.terminate()
+            if isinstance(exc, _DB_ERRORS):
+                raise self._error(exc) from exc
+            raise
+        if not taken:
+            await self._close_listener(conn)
+            return False
+        self._leases[name] = conn
+        return True
+
     # -- plumbing ------------------------------------------------------------------------------
+
+    def _open_pool(self) -> asyncpg.Pool[asyncpg.Record]:
+        if self._pool is None:
+            raise StorageError(f"The PostgreSQL database {self.display_url} is not open: call open() first.")
+        return self._pool
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        """A pooled connection for maintenance tools (the copy); database errors become StorageError."""
-        if self._pool is None:
-            raise StorageError(f"The PostgreSQL database {self.display_url} is not open: call open() first.")
+        """A pooled connection for maintenance tools (the copy), without the calls' time limit.
+
+        Database errors become StorageError.
+        """
+        pool = self._open_pool()
         try:
-            async with self._pool.acquire() as conn:
+            async with pool.acquire() as conn:
                 yield conn
+        except _DB_ERRORS as exc:
+            raise self._error(exc) from exc
+
+    @contextlib.asynccontextmanager
+    async def _call(self) -> AsyncIterator[Connection]:
+        """A pooled connection for one call, whose body must finish within the time limit.
+
+        When the limit passes, the connection is terminated at once: giving back a connection that is
+        waiting for a hung server would wait for the server again (to cancel the query, then to reset).
+        """
+        pool = self._open_pool()
+        try:
+            async with asyncio.timeout(self.timeout), pool.acquire(timeout=self.timeout) as conn:
+                try:
+                    yield conn
+                except asyncio.CancelledError:
+                    conn.terminate()
+                    raise
+        except TimeoutError:
+            raise StorageUnavailable(
+                f"The PostgreSQL database {self.display_url} did not answer within {self.timeout:g} s. "
+                "Check that the server is running, reachable and not overloaded."
+            ) from None
         except _DB_ERRORS as exc:
             raise self._error(exc) from exc
 
@@ -506,7 +688,7 @@ class PostgresStorage(PostgresFeedStore):
         """Run `write` in a transaction, retrying when PostgreSQL aborts it for a deadlock."""
         for attempt in range(1, _RETRIES + 1):
             try:
-                async with self.connection() as conn, conn.transaction():
+                async with self._call() as conn, conn.transaction():
                     return await write(conn)
             except StorageError as exc:
                 if attempt == _RETRIES or not isinstance(exc.__cause__, _RETRYABLE):
@@ -533,7 +715,7 @@ class PostgresStorage(PostgresFeedStore):
                 "user and password in DATABASE_URL and the server's pg_hba.conf."
             )
         if isinstance(exc, OSError | TimeoutError | asyncpg.CannotConnectNowError):
-            return StorageError(
+            return StorageUnavailable(
                 f"Cannot reach the PostgreSQL server of {where} ({detail}). Check that it is running and "
                 "that the host and port in DATABASE_URL are right."
             )
@@ -554,12 +736,30 @@ class PostgresStorage(PostgresFeedStore):
                 f"The database user of {where} lacks a privilege ({detail}). Grant it, or connect as the "
                 "user that owns the bot's tables."
             )
-        if isinstance(exc, OSError | TimeoutError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
-            return StorageError(
+        if isinstance(exc, asyncpg.InsufficientResourcesError):
+            return StorageUnavailable(
+                f"The PostgreSQL server of {where} is out of resources ({detail}): free disk space or "
+                "connections there; the bot keeps trying."
+            )
+        if isinstance(exc, _UNAVAILABLE):
+            return StorageUnavailable(
                 f"Lost the connection to the PostgreSQL database {where} ({detail}). Check that the "
                 "server is running and reachable."
             )
         return StorageError(f"The PostgreSQL database {where} failed: {detail}.")
+
+
+def _game_columns(games: Sequence[CatalogueGame]) -> tuple[list[object], ...]:
+    """The games as seven column arrays, for `unnest`."""
+    return (
+        [game.game_id for game in games],
+        [game.title for game in games],
+        [game.console_id for game in games],
+        [game.console_name for game in games],
+        [game.image_icon for game in games],
+        [game.achievements for game in games],
+        [game.points for game in games],
+    )
 
 
 def row_count(status: str) -> int:

@@ -3,23 +3,44 @@
 The connection lives on that thread only, so the event loop never blocks on disk and no
 two statements ever interleave. WAL with synchronous=FULL and a commit before each write
 returns make an acknowledged write survive a crash.
+
+Time limits: a call that has not returned within `timeout` seconds raises StorageUnavailable, and the
+statement it was running is interrupted so the worker thread moves on to the next call. Another
+program's lock on the file is waited for at most half the limit (SQLite's busy timeout), so a locked
+file gives a clear "locked" error rather than a timeout. Calls still queued when their limit passes are
+dropped, never run late.
+
+Disk use: the write-ahead log is checkpointed every `WAL_AUTOCHECKPOINT_PAGES` pages (SQLite's default,
+1,000 pages, is 4 MB of log) and cut back to `WAL_SIZE_LIMIT_BYTES` when it restarts
+(`journal_size_limit`), also after another program's open snapshot let it grow. A full disk fails writes
+with StorageUnavailable; reads go on, and writes succeed again once space is freed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from bot.storage.base import LinkedAccount, StorageError, check_link_fields
+from bot.catalogue.model import CatalogueGame, Console, StoredConsole
+from bot.storage.base import (
+    DEFAULT_TIMEOUT_SECONDS,
+    LinkedAccount,
+    StorageError,
+    StorageUnavailable,
+    check_link_fields,
+    escape_like,
+)
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_sqlite import SQLiteFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
@@ -33,19 +54,43 @@ _GUILD_LINKS_FROM = (
     "FROM guild_members AS m JOIN links AS l ON l.discord_user_id = m.discord_user_id WHERE m.guild_id = ?"
 )
 _DAMAGED_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
-_UNWRITABLE_CODES = {
-    sqlite3.SQLITE_READONLY,
-    sqlite3.SQLITE_CANTOPEN,
-    sqlite3.SQLITE_PERM,
-    sqlite3.SQLITE_IOERR,
-    sqlite3.SQLITE_FULL,
-}
+_UNWRITABLE_CODES = {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM}
 _LOCKED_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_GAME_COLUMNS = "game_id, title, console_id, console_name, image_icon, achievements, points"
+_UPSERT_GAME = (
+    f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (game_id) DO UPDATE SET console_id = excluded.console_id, title = excluded.title, "
+    "console_name = excluded.console_name, image_icon = excluded.image_icon, "
+    "achievements = excluded.achievements, points = excluded.points"
+)
+_LEASE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no file locks, so every process holds every lease
+    fcntl = None  # type: ignore[assignment]
 
 
-def escape_like(text: str) -> str:
-    """`text` with LIKE wildcards escaped for `ESCAPE '\\'`."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _game_row(game: CatalogueGame) -> tuple[object, ...]:
+    return (
+        game.game_id,
+        game.title,
+        game.console_id,
+        game.console_name,
+        game.image_icon,
+        game.achievements,
+        game.points,
+    )
+
+
+WAL_AUTOCHECKPOINT_PAGES = 128
+WAL_SIZE_LIMIT_BYTES = 512 * 1024
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """The primary SQLite result code of `exc` (-1 for errors sqlite3 raises itself)."""
+    code: int = getattr(exc, "sqlite_errorcode", -1)
+    return code & 0xFF if code >= 0 else -1
 
 
 def _account(row: tuple[int, str, str, float]) -> LinkedAccount:
@@ -74,16 +119,24 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 class SQLiteStorage(SQLiteFeedStore):
     """The bot's storage in one SQLite file, created (with its folder) on first open."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+        if not timeout > 0:
+            raise ValueError("timeout must be greater than 0")
         self.path = Path(path)
+        self.timeout = timeout
+        self._busy_ms = max(1, round(timeout * 500))  # half the limit, in ms
         self._executor: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None  # used on the worker thread only
+        self._conn: sqlite3.Connection | None = None  # used on the worker thread only (but interrupt())
+        # The call the worker thread is running, so a timed-out call interrupts itself and no other.
+        self._running: object | None = None
+        self._running_lock = threading.Lock()
         self._known_members: set[tuple[int, int]] = set()
         # RA account -> the name every link to it is known to carry, so no-op renames skip the disk.
         self._known_names: dict[str, str] = {}
         # Group commit: members first seen together are written in one transaction.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
         self._known_lock = threading.Lock()
+        self._leases: dict[str, int] = {}  # lease name -> the file descriptor holding its lock
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -94,7 +147,9 @@ class SQLiteStorage(SQLiteFeedStore):
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-storage")
         self._executor = executor
         try:
-            await self._run(self._open_sync)
+            # Not under the call limit: checking and migrating a big file may take a while, and each
+            # wait for another program's lock is bounded by the busy timeout.
+            await self._submit(self._open_sync, limited=False)
         except BaseException:
             self._executor = None
             executor.submit(self._close_sync)
@@ -113,6 +168,7 @@ class SQLiteStorage(SQLiteFeedStore):
             executor.shutdown(wait=False)
             with self._known_lock:
                 self._known_members.clear()
+            self._release_leases()
 
     # -- links ---------------------------------------------------------------------------------
 
@@ -131,6 +187,10 @@ class SQLiteStorage(SQLiteFeedStore):
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
         return await self._run(self._get_link_sync, discord_user_id)
+
+    async def count_links(self) -> int:
+        """How many members are linked, in the whole database."""
+        return await self._run(self._count_links_sync)
 
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
@@ -184,21 +244,110 @@ class SQLiteStorage(SQLiteFeedStore):
         """Store a small value under `key`, replacing any older one."""
         await self._run(self._set_meta_sync, key, value)
 
+    # -- the game catalogue --------------------------------------------------------------------
+
+    async def catalogue_consoles(self) -> list[StoredConsole]:
+        """Every console of the catalogue, by ID."""
+        return await self._run(self._catalogue_consoles_sync)
+
+    async def save_catalogue_consoles(self, consoles: Sequence[Console], listed_at: float) -> None:
+        """Note that the console list named these consoles at `listed_at`; others are kept."""
+        await self._run(self._save_consoles_sync, list(consoles), listed_at)
+
+    async def replace_catalogue_games(
+        self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
+    ) -> None:
+        """In one transaction: the console's games become exactly `games`."""
+        await self._run(self._replace_games_sync, console, [_game_row(game) for game in games], refreshed_at)
+
+    async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
+        """Add games learned one by one; a game already in the catalogue is left as it is."""
+        await self._run(self._add_games_sync, [_game_row(game) for game in games])
+
+    async def catalogue_games(self) -> list[CatalogueGame]:
+        """Every game of the catalogue, by ID."""
+        return await self._run(self._catalogue_games_sync)
+
+    async def catalogue_stamp(self) -> tuple[int, float]:
+        """(how many games, the latest console refresh): changes whenever the catalogue does."""
+        return await self._run(self._catalogue_stamp_sync)
+
+    async def hold_lease(self, name: str) -> bool:
+        """True while this storage holds the lease: an exclusive lock on the file `<database>.<name>.lease`
+        beside the database, which the system frees when the holding process ends."""
+        if not _LEASE_NAME.fullmatch(name):
+            raise ValueError(f"a lease name is 1-64 letters, digits, - and _: {name!r}")
+        if self._executor is None:
+            raise StorageError(f"The database {self.path} is not open: call open() first.")
+        if name in self._leases:
+            return True
+        if fcntl is None:
+            return True
+        path = self.path.with_name(f"{self.path.name}.{name}.lease")
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the lease file {path} ({exc}).") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            return False
+        self._leases[name] = descriptor
+        return True
+
+    def _release_leases(self) -> None:
+        leases, self._leases = self._leases, {}
+        for descriptor in leases.values():
+            with suppress(OSError):
+                os.close(descriptor)
+
     # -- plumbing ------------------------------------------------------------------------------
 
     async def _run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn` on the worker thread; sqlite3 errors become StorageError."""
+        """Run `fn` on the worker thread within the time limit; sqlite3 errors become StorageError."""
+        return await self._submit(functools.partial(fn, *args, **kwargs), limited=True)
+
+    async def _submit(self, fn: Callable[[], T], *, limited: bool) -> T:
         if self._executor is None:
             raise StorageError(f"The database {self.path} is not open: call open() first.")
-        loop = asyncio.get_running_loop()
+        token = object()
+        # Cancelling this future (the time limit) also drops the job if the worker has not started it.
+        future = asyncio.get_running_loop().run_in_executor(
+            self._executor, functools.partial(self._on_worker, token, fn)
+        )
         try:
-            return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+            if not limited:
+                return await future
+            async with asyncio.timeout(self.timeout):
+                return await future
+        except TimeoutError:
+            self._interrupt(token)
+            raise StorageUnavailable(
+                f"The database file {self.path} did not answer within {self.timeout:g} s. Another program "
+                "may hold a lock on it, or its disk may be stalled; the bot keeps trying."
+            ) from None
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
 
+    def _on_worker(self, token: object, fn: Callable[[], T]) -> T:
+        with self._running_lock:
+            self._running = token
+        try:
+            return fn()
+        finally:
+            with self._running_lock:
+                self._running = None
+
+    def _interrupt(self, token: object) -> None:
+        """Abort the statement of the call `token` if the worker is still running it (thread-safe)."""
+        with self._running_lock:
+            if self._running is token and self._conn is not None:
+                self._conn.interrupt()
+
     def _error(self, exc: sqlite3.Error) -> StorageError:
         """A StorageError telling the operator what went wrong with the file and what to do."""
-        code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+        code = _code(exc)
         path = self.path
         if code in _DAMAGED_CODES:
             return StorageError(
@@ -212,8 +361,18 @@ class SQLiteStorage(SQLiteFeedStore):
                 f"write the file and its folder {path.parent} (SQLite also creates {path.name}-wal and "
                 f"{path.name}-shm there) and that the disk is not full, or choose another path."
             )
+        if code == sqlite3.SQLITE_FULL:
+            return StorageUnavailable(
+                f"The disk holding the database file {path} is full ({exc}). Free some space there: "
+                "the bot saves again by itself once there is room."
+            )
+        if code == sqlite3.SQLITE_IOERR:
+            return StorageUnavailable(
+                f"The bot could not read or write its database file {path} ({exc}). Check the disk, "
+                "that it is not full, and that nothing else changed the file."
+            )
         if code in _LOCKED_CODES:
-            return StorageError(
+            return StorageUnavailable(
                 f"The database file {path} is locked by another program ({exc}). Stop the other bot "
                 "instance or program using it, then try again."
             )
@@ -239,7 +398,7 @@ class SQLiteStorage(SQLiteFeedStore):
             raise StorageError(
                 f"The database path {path} exists but is not a file. Remove it or choose another path."
             )
-        conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=self._busy_ms / 1000, isolation_level=None)
         try:
             self._prepare(conn)
         except BaseException:
@@ -277,6 +436,8 @@ class SQLiteStorage(SQLiteFeedStore):
                 "local disk."
             )
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES:d}")
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES:d}")
         self._migrate(conn)
         with _transaction(conn):
             # Rewriting the version is a real write: a read-only file fails here, not on the first link.
@@ -326,6 +487,10 @@ class SQLiteStorage(SQLiteFeedStore):
         if guild_id is not None:
             self._remember_member(guild_id, discord_user_id)
         return _account((discord_user_id, ra_ulid, ra_name, linked_at))
+
+    def _count_links_sync(self) -> int:
+        count: int = self._connection().execute("SELECT count(*) FROM links").fetchone()[0]
+        return count
 
     def _get_link_sync(self, discord_user_id: int) -> LinkedAccount | None:
         row = (
@@ -392,6 +557,60 @@ class SQLiteStorage(SQLiteFeedStore):
     def _get_meta_sync(self, key: str) -> str | None:
         row = self._connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def _catalogue_consoles_sync(self) -> list[StoredConsole]:
+        rows = self._connection().execute(
+            "SELECT console_id, name, listed_at, refreshed_at, game_count FROM catalogue_consoles "
+            "ORDER BY console_id"
+        )
+        return [StoredConsole(*row) for row in rows]
+
+    def _save_consoles_sync(self, consoles: list[Console], listed_at: float) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, listed_at = excluded.listed_at",
+                [(console.console_id, console.name, listed_at) for console in consoles],
+            )
+
+    def _replace_games_sync(
+        self, console: Console, rows: list[tuple[object, ...]], refreshed_at: float
+    ) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.execute("DELETE FROM catalogue_games WHERE console_id = ?", (console.console_id,))
+            conn.executemany(_UPSERT_GAME, rows)
+            conn.execute(
+                "INSERT INTO catalogue_consoles (console_id, name, listed_at, refreshed_at, game_count) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, "
+                "refreshed_at = excluded.refreshed_at, game_count = excluded.game_count",
+                (console.console_id, console.name, refreshed_at, refreshed_at, len(rows)),
+            )
+
+    def _add_games_sync(self, rows: list[tuple[object, ...]]) -> None:
+        conn = self._connection()
+        with _transaction(conn):
+            conn.executemany(
+                f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (game_id) DO NOTHING",
+                rows,
+            )
+
+    def _catalogue_games_sync(self) -> list[CatalogueGame]:
+        rows = self._connection().execute(f"SELECT {_GAME_COLUMNS} FROM catalogue_games ORDER BY game_id")
+        return [CatalogueGame(*row) for row in rows]
+
+    def _catalogue_stamp_sync(self) -> tuple[int, float]:
+        count, latest = (
+            self._connection()
+            .execute(
+                "SELECT (SELECT count(*) FROM catalogue_games), "
+                "(SELECT coalesce(max(refreshed_at), 0) FROM catalogue_consoles)"
+            )
+            .fetchone()
+        )
+        return int(count), float(latest)
 
     def _set_meta_sync(self, key: str, value: str) -> None:
         self._connection().execute(

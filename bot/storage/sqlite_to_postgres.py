@@ -1,6 +1,6 @@
 """Copy a SQLite database of the bot into PostgreSQL without losing a link.
 
-    python -m bot.storage.copy SQLITE_PATH [DATABASE_URL]
+    python -m bot.storage.sqlite_to_postgres SQLITE_PATH [DATABASE_URL]
 
 The SQLite file is opened read-only and read in one snapshot; stop the bots using it first, as
 links they write after that snapshot are not copied. The PostgreSQL database is migrated, then
@@ -212,7 +212,8 @@ async def _verify(conn: Connection, snapshot: _Snapshot, report: CopyReport, whe
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: copy SQLITE_PATH into DATABASE_URL (argument or environment); 0 on success."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot.storage.copy", description="Copy the bot's SQLite database into PostgreSQL."
+        prog="python -m bot.storage.sqlite_to_postgres",
+        description="Copy the bot's SQLite database into PostgreSQL.",
     )
     parser.add_argument("sqlite_path", type=Path, help="the SQLite database file (only read)")
     parser.add_argument(
