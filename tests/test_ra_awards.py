@@ -198,23 +198,23 @@ async def test_the_call_is_never_cached_and_a_wrong_shape_is_unavailable(
         await client.get_recent_game_awards()
 
 
-class YieldingLimiter(MemoryRateLimiter):
-    """A limiter that can order background requests: records what each request asked for."""
+class RecordingLimiter(MemoryRateLimiter):
+    """Records which lane each request asked for."""
 
     def __init__(self) -> None:
         super().__init__(1000.0, 1000)
         self.asked: list[bool] = []
 
-    async def acquire(self, background: bool = False) -> float:
+    async def acquire(self, *, background: bool = False) -> float:
         self.asked.append(background)
-        return await super().acquire()
+        return await super().acquire(background=background)
 
 
-async def test_award_requests_are_background_requests_when_the_limiter_can_tell(fake: FakeRA) -> None:
-    limiter = YieldingLimiter()
+async def test_the_feeds_requests_take_the_background_lane(fake: FakeRA) -> None:
+    """The award pages and the feed's icon lookups yield to members' commands; a member's game does not."""
+    limiter = RecordingLimiter()
     async with RAClient(fast_options(fake.base_url), limiter=limiter) as ra:
         await ra.get_recent_game_awards()
-        await ra.get_game(1)
-    assert limiter.asked == [True, False]
-    async with RAClient(fast_options(fake.base_url)) as plain:  # a limiter without the keyword
-        assert (await plain.get_recent_game_awards()).total == 0
+        await ra.get_games([1], background=True)
+        await ra.get_game(2)
+    assert limiter.asked == [True, True, False]

@@ -174,7 +174,7 @@ class Deliverer:
     async def _icons(self, awards: Sequence[GameAward]) -> dict[int, str | None]:
         """Each game's icon (from the long-lived game cache); none if RetroAchievements cannot say now."""
         try:
-            games = await self._ra.get_games([award.game_id for award in awards])
+            games = await self._ra.get_games([award.game_id for award in awards], background=True)
         except RAError as error:
             log.info("Feed: posting without game icons (%s)", error)
             return {}

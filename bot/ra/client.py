@@ -264,8 +264,9 @@ class RAClient:
             merged.update(part)
         return {game_id: merged[game_id] for game_id in ids if game_id in merged}
 
-    async def get_game(self, game_id: int) -> GameInfo | None:
-        """A game's title, console and icon; None when RetroAchievements has no such game."""
+    async def get_game(self, game_id: int, *, background: bool = False) -> GameInfo | None:
+        """A game's title, console and icon; None when RetroAchievements has no such game.
+        `background`: no member waits for it (the rate limiter's lower-priority lane)."""
         if game_id < 1:
             return None
         return await self._cached(
@@ -273,10 +274,14 @@ class RAClient:
             game_key(game_id),
             self._options.cache_game_seconds,
             GAME_CODEC,
-            lambda: self._fetch(GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data)),
+            lambda: self._fetch(
+                GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data), background=background
+            ),
         )
 
-    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
+    async def get_games(
+        self, game_ids: Sequence[int], *, background: bool = False
+    ) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
         ids = list(dict.fromkeys(game_ids))
         known: dict[int, GameInfo | None] = {}
@@ -289,7 +294,10 @@ class RAClient:
                     self._observer.cache("game", True)
         missing = [game_id for game_id in ids if game_id not in known]
         if missing:
-            known.update(zip(missing, await asyncio.gather(*map(self.get_game, missing)), strict=True))
+            found = await asyncio.gather(
+                *(self.get_game(game_id, background=background) for game_id in missing)
+            )
+            known.update(zip(missing, found, strict=True))
         return {game_id: known[game_id] for game_id in ids}
 
     async def get_user_profile(self, user: str) -> UserProfile:
