@@ -16,8 +16,11 @@ from bot.feed.kinds import ALL_KINDS, describe, parse_kinds, suggest_kinds
 from bot.feed.lease import PostgresLease, RedisLease
 from bot.feed.options import FeedOptions, feed_options
 from bot.feed.planner import NONCE_LENGTH, award_from_json, award_to_json, nonce_for, plan_posts
+from bot.feed.posting import EMBED_LINKS, missing_permission
 from bot.feed.reader import read_awards
+from bot.feed.reasons import decode_reason, encode_reason
 from bot.i18n.catalogues import language_for
+from bot.i18n.language import ENGLISH, msg_n
 from bot.ra.awards import MAX_PAGE, GameAward
 from bot.ra.client import RAClient
 from bot.render.feed import MAX_EMBEDS, FeedItem, render_feed_message
@@ -348,3 +351,27 @@ async def test_a_postgres_lock_has_one_holder_and_is_freed_with_its_connection(p
     finally:
         await first.close()
         await second.close()
+
+
+# -- reasons ----------------------------------------------------------------------------------------------
+
+
+def test_a_stored_reason_is_read_back_in_any_language() -> None:
+    reason = missing_permission(EMBED_LINKS, 5)
+    stored = encode_reason(reason)
+    assert decode_reason(stored) == reason
+    assert ENGLISH.render(decode_reason(stored)) == "missing permission: Embed Links in <#5>"
+    assert (
+        language_for("fr").render(decode_reason(stored))
+        == "permission manquante : Intégrer des liens dans <#5>"
+    )
+    plural = msg_n("{n} game", "{n} games", 2, extra="x")
+    assert decode_reason(encode_reason(plural)) == plural
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["Unknown Channel", "{", '{"id": 3}', '{"params": {}}', '{"id": "x", "params": {"a": [1]}}', "[]"],
+)
+def test_text_that_is_not_a_stored_reason_is_shown_as_it_is(stored: str) -> None:
+    assert ENGLISH.render(decode_reason(stored)) == stored
