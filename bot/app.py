@@ -38,7 +38,7 @@ from bot.views import answer_if_stale
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.progress", "cogs.community")
+EXTENSIONS = ("cogs.progress", "cogs.community", "cogs.feed")
 
 
 class ProgressBot(commands.AutoShardedBot):

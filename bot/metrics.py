@@ -98,6 +98,7 @@ class Metrics:
             __version__
         ).set(1)
         ProcessCollector(registry=self.registry)
+        self.feed = FeedMetrics(self.registry)
 
         self._children: dict[tuple[object, ...], Any] = {}
 
@@ -195,3 +196,48 @@ async def serve(
         ) from None
     log.info("Metrics on http://%s:%d/metrics (health: /healthz, /readyz)", host, port)
     return runner
+
+
+FEED_LAG_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 6 * 3600.0, 24 * 3600.0)
+
+
+class FeedMetrics:
+    """The award feed: polls, their upstream requests, awards seen and matched, posts, and lag."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.polls = Counter(
+            "rabot_feed_polls",
+            "Feed polls by outcome (ok, idle: no feed is on, upstream_error, storage_error, superseded: "
+            "another process polled meanwhile).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.upstream_requests = Counter(
+            "rabot_feed_upstream_requests",
+            "Pages of API_GetRecentGameAwards the feed asked for.",
+            registry=registry,
+        )
+        self.awards_seen = Counter(
+            "rabot_feed_awards_seen", "Site-wide awards the feed read (each once).", registry=registry
+        )
+        self.awards_matched = Counter(
+            "rabot_feed_awards_matched",
+            "Awards planned for a server's feed (an award for two servers counts twice).",
+            registry=registry,
+        )
+        self.posts = Counter(
+            "rabot_feed_posts",
+            "Feed messages by outcome (posted, paused: the channel refused and the feed paused, "
+            "dropped: Discord refused the message itself, failed: will be retried).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.lag_seconds = Histogram(
+            "rabot_feed_lag_seconds",
+            "Seconds from an award's date to Discord's acknowledgement of its post.",
+            buckets=FEED_LAG_BUCKETS,
+            registry=registry,
+        )
+        self.leader = Gauge(
+            "rabot_feed_leader", "1 while this process is the one that polls.", registry=registry
+        )

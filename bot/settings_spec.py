@@ -531,13 +531,13 @@ SETTINGS: Final[tuple[Setting, ...]] = (
         "FEED_POLL_SECONDS",
         accepts=Number(at_least=1, unit="seconds"),
         default=60.0,
-        meaning=_UPCOMING + "how often the achievement feed asks RetroAchievements for new unlocks",
+        meaning="how often the award feed asks RetroAchievements for new masteries and beaten games",
     ),
     Setting(
         "FEED_CATCHUP_HOURS",
         accepts=_HOURS,
         default=24.0,
-        meaning=_UPCOMING + "how far back the feed catches up after the bot was away",
+        meaning="how far back the award feed catches up after the bot was away (older awards are skipped)",
     ),
     Setting(
         "DISCORD_API_URL",

@@ -12,9 +12,10 @@ from discord import app_commands
 
 from bot.autocomplete import choices, suggest_name_list, suggest_names
 from bot.errors import InvalidInput
+from bot.feed.kinds import parse_kinds, suggest_kinds
 from bot.game_suggestions import Typing, complete_games
 from bot.i18n.interactions import member_language
-from bot.i18n.language import ENGLISH, Language, Text
+from bot.i18n.language import ENGLISH, Language, Text, msg
 from bot.input import parse_username, parse_usernames
 from bot.storage import StorageError
 
@@ -146,3 +147,34 @@ async def _games_in_time(interaction: discord.Interaction[Any], typed: str, *, s
         single=single,
     )
     return await _in_time(suggestions)
+
+
+class AwardKinds(app_commands.Transformer):
+    """Kinds of award, as words separated by commas ("mastered, beaten hardcore"); completes the list."""
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str) -> frozenset[str]:
+        return _refusing(parse_kinds, value, member_language(interaction))
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> Choices:
+        return choices(suggest_kinds(str(value), member_language(interaction))[:25])
+
+
+class PostingChannel(app_commands.Transformer):
+    """A server's text or announcement channel, as Discord resolved it (the bot may not have it cached)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: object
+    ) -> app_commands.AppCommandChannel:
+        if not isinstance(value, app_commands.AppCommandChannel):
+            raise RefusedOption(msg("Choose one of this server's text channels."))
+        return value

@@ -113,6 +113,9 @@ def options_fit(command: app_commands.Command[Any, ..., Any], data: object, *, p
     (`partial`) may lack required options that are not typed yet.
     """
     options = data.get("options", []) if isinstance(data, dict) else None
+    # A subcommand's options are nested in its group's and subcommand's own option, one level each.
+    while isinstance(options, list) and len(options) == 1 and _is_group_option(options[0]):
+        options = options[0].get("options", [])
     if not isinstance(options, list) or not all(isinstance(option, dict) for option in options):
         return False
     sent = {str(option.get("name")): option.get("value") for option in options}
@@ -132,6 +135,14 @@ def _signature(
     parameters = command.parameters
     kinds = {parameter.display_name: parameter.type for parameter in parameters}
     return kinds, frozenset(parameter.display_name for parameter in parameters if parameter.required)
+
+
+def _is_group_option(option: object) -> bool:
+    kinds = (
+        discord.AppCommandOptionType.subcommand.value,
+        discord.AppCommandOptionType.subcommand_group.value,
+    )
+    return isinstance(option, dict) and option.get("type") in kinds
 
 
 def _value_fits(kind: discord.AppCommandOptionType, value: object) -> bool:

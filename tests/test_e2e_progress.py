@@ -298,7 +298,7 @@ async def test_commands_register_once_globally_or_per_guild(tmp_path: Path) -> N
     async with running_sandbox(data_dir=tmp_path) as first:
         assert first.discord.command_syncs == 1
         assert sorted(c["name"] for c in first.discord.commands[None]) == [
-            "compare", "leaderboard", "link", "progress", "unlink",
+            "compare", "feed", "leaderboard", "link", "progress", "unlink",
         ]  # fmt: skip
     async with running_sandbox(data_dir=tmp_path) as second:
         assert second.discord.command_syncs == 0, "nothing changed, so nothing is registered again"

@@ -662,6 +662,9 @@ async def test_fresh_postgres_database_is_migrated(postgres_url: str) -> None:
         "schema_migrations",
         "catalogue_consoles",
         "catalogue_games",
+        "feed_settings",
+        "feed_cursor",
+        "feed_posts",
     } == {row[0] for row in tables}
 
 

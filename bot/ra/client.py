@@ -26,7 +26,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +35,7 @@ import aiohttp
 from bot.catalogue.model import CatalogueGame, Console
 from bot.errors import RAConfigurationError, RAInvalidRequest, RARateLimited, RAUnavailable, UserNotFound
 from bot.patterns import is_username_or_ulid
+from bot.ra.awards import MAX_PAGE, RECENT_GAME_AWARDS, AwardsPage, parse_recent_game_awards
 from bot.ra.backends import (
     GAME_CODEC,
     PROFILE_CODEC,
@@ -268,8 +269,9 @@ class RAClient:
             merged.update(part)
         return {game_id: merged[game_id] for game_id in ids if game_id in merged}
 
-    async def get_game(self, game_id: int) -> GameInfo | None:
-        """A game's title, console and icon; None when RetroAchievements has no such game."""
+    async def get_game(self, game_id: int, *, background: bool = False) -> GameInfo | None:
+        """A game's title, console and icon; None when RetroAchievements has no such game.
+        `background`: no member waits for it (the rate limiter's lower-priority lane)."""
         if game_id < 1:
             return None
         return await self._cached(
@@ -277,10 +279,14 @@ class RAClient:
             game_key(game_id),
             self._options.cache_game_seconds,
             GAME_CODEC,
-            lambda: self._fetch(GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data)),
+            lambda: self._fetch(
+                GAME, {"i": str(game_id)}, lambda data: parse_game(game_id, data), background=background
+            ),
         )
 
-    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
+    async def get_games(
+        self, game_ids: Sequence[int], *, background: bool = False
+    ) -> dict[int, GameInfo | None]:
         """Several games at once (concurrently; the rate limiter paces the requests)."""
         ids = list(dict.fromkeys(game_ids))
         known: dict[int, GameInfo | None] = {}
@@ -293,7 +299,10 @@ class RAClient:
                     self._observer.cache("game", True)
         missing = [game_id for game_id in ids if game_id not in known]
         if missing:
-            known.update(zip(missing, await asyncio.gather(*map(self.get_game, missing)), strict=True))
+            found = await asyncio.gather(
+                *(self.get_game(game_id, background=background) for game_id in missing)
+            )
+            known.update(zip(missing, found, strict=True))
         return {game_id: known[game_id] for game_id in ids}
 
     async def get_user_profile(self, user: str) -> UserProfile:
@@ -530,6 +539,16 @@ class RAClient:
     def _log_failure(endpoint: str, attempt: int, failure: _Failure) -> _Failure:
         log.log(_failure_level(_BACKGROUND.get()), "%s: %s (attempt %d)", endpoint, failure.reason, attempt)
         return failure
+
+    async def get_recent_game_awards(
+        self, *, offset: int = 0, count: int = MAX_PAGE, kinds: Collection[str] = ()
+    ) -> AwardsPage:
+        """One page of the awards granted on the whole site, newest first: `count` (at most 100) from
+        `offset`, of `kinds` only (none given: every kind). Never cached; a background request."""
+        params = {"o": str(max(0, offset)), "c": str(max(1, min(MAX_PAGE, count)))}
+        if kinds:
+            params["k"] = ",".join(sorted(kinds))
+        return await self._fetch(RECENT_GAME_AWARDS, params, parse_recent_game_awards, background=True)
 
     # -- the game catalogue (see bot.ra.catalogue) ----------------------------------------------
 

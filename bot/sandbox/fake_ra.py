@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox import fake_player_games
+from bot.sandbox.fake_awards import FakeAwards
 from bot.sandbox.fake_catalogue import FakeCatalogueControl, catalogue_endpoints
 
 UNAUTHENTICATED_BODY: dict[str, Any] = {
@@ -295,6 +296,7 @@ class FakeRA:
         self.delay = delay
         self.string_numbers = False
         self.requests: list[RecordedRARequest] = []
+        self.awards = FakeAwards(dataset, fake_ulid)  # API_GetRecentGameAwards; add to it at any time
         self._api_key = api_key
         self._failures: list[_Failure] = []
         self.catalogue = FakeCatalogueControl()
@@ -415,6 +417,7 @@ class FakeRA:
             "API_GetUserProfile": self._user_profile,
             **fake_player_games.endpoints(self.dataset, self._json),
             **catalogue_endpoints(self),
+            "API_GetRecentGameAwards": lambda request: self._json(*self.awards.answer(request.query)),
         }
 
     def _json(self, body: Any, status: int = 200) -> web.Response:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
+from bot.storage.feed import FeedCursor, FeedMember, FeedSettings, FeedStatus, PendingPost, PlannedPost
 
 RA_ULID_PATTERN = re.compile(r"[0-9A-Z]{26}")
 
@@ -91,7 +92,8 @@ class Storage(Protocol):
         ...
 
     async def unlink(self, discord_user_id: int) -> bool:
-        """Forget the member everywhere (link and memberships); True if anything was deleted."""
+        """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
+        was deleted."""
         ...
 
     async def record_member(self, guild_id: int, discord_user_id: int) -> None:
@@ -161,4 +163,72 @@ class Storage(Protocol):
 
         One holder among every process sharing the database. A holder that dies loses it: the database
         frees it when the holder's session ends (PostgreSQL) or its file lock goes (SQLite)."""
+        ...
+
+    # -- the award feed (see bot.storage.feed) ------------------------------------------------------
+
+    async def set_feed(
+        self, guild_id: int, channel_id: int, kinds: frozenset[str], locale: str | None = None
+    ) -> FeedSettings:
+        """Turn the server's feed on (or move it), from now, posting in `locale` (the server's Discord
+        locale; None: English); clears a pause and the last error."""
+        ...
+
+    async def remove_feed(self, guild_id: int) -> bool:
+        """Turn the server's feed off and drop its pending posts; True if it was on."""
+        ...
+
+    async def get_feed(self, guild_id: int) -> FeedSettings | None:
+        """The server's feed, if any."""
+        ...
+
+    async def active_feeds(self) -> list[FeedSettings]:
+        """Every feed that is on and not paused."""
+        ...
+
+    async def feed_members(self, ra_ulids: Sequence[str]) -> list[FeedMember]:
+        """Members linked to these RA accounts, on the board of a server whose feed is active."""
+        ...
+
+    async def known_feed_posts(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (server, award key) pairs the ledger already holds."""
+        ...
+
+    async def feed_cursor(self) -> FeedCursor:
+        """The deployment's feed cursor (version 0 before the first poll)."""
+        ...
+
+    async def commit_feed_poll(
+        self, expected_version: int, cursor: FeedCursor, posts: Sequence[PlannedPost]
+    ) -> bool:
+        """In one transaction: store `cursor` (its version must be `expected_version` + 1) and the posts
+        whose member is still linked to that account. False, writing nothing, if the stored cursor is no
+        longer at `expected_version` (another poller went on)."""
+        ...
+
+    async def record_feed_poll_error(self, error: str, at: datetime) -> None:
+        """Note why the last poll failed (shown by `/feed status`)."""
+        ...
+
+    async def pending_feed_posts(self, limit: int) -> list[PendingPost]:
+        """Posts to deliver, oldest message first, for active feeds and members still linked."""
+        ...
+
+    async def mark_feed_posted(self, guild_id: int, nonce: str, message_id: int, at: datetime) -> None:
+        """The message `nonce` is in the server's channel."""
+        ...
+
+    async def feed_failed(
+        self, guild_id: int, error: str, at: datetime, *, pause: bool = False, drop_nonce: str | None = None
+    ) -> None:
+        """Record why posting failed; `pause` also pauses the feed and drops its pending posts,
+        `drop_nonce` drops that message's posts only."""
+        ...
+
+    async def feed_status(self, guild_id: int, since: datetime) -> FeedStatus | None:
+        """The server's feed with the number of awards posted since `since`, or None if it has none."""
+        ...
+
+    async def prune_feed_posts(self, before: datetime) -> int:
+        """Forget posts planned before `before` (pending ones too: too old to post); returns how many."""
         ...

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import LinkedAccount, Storage, StorageError
+from bot.storage.feed import FeedCursor, FeedMember, FeedSettings, FeedStatus, PendingPost, PlannedPost
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,7 +83,8 @@ class GuardedStorage:
         return await self._watch(self.backend.count_links())
 
     async def unlink(self, discord_user_id: int) -> bool:
-        """Forget the member everywhere (link and memberships); True if anything was deleted."""
+        """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
+        was deleted."""
         return await self._watch(self.backend.unlink(discord_user_id))
 
     async def record_member(self, guild_id: int, discord_user_id: int) -> None:
@@ -145,6 +148,73 @@ class GuardedStorage:
     async def hold_lease(self, name: str) -> bool:
         """True while this storage holds the lease `name`, taking it if it is free."""
         return await self._watch(self.backend.hold_lease(name))
+
+    # -- the award feed (bot.storage.feed) ---------------------------------------------------------
+
+    async def set_feed(
+        self, guild_id: int, channel_id: int, kinds: frozenset[str], locale: str | None = None
+    ) -> FeedSettings:
+        """Turn the server's feed on (or move it), from now; clears a pause and the last error."""
+        return await self._watch(self.backend.set_feed(guild_id, channel_id, kinds, locale))
+
+    async def remove_feed(self, guild_id: int) -> bool:
+        """Turn the server's feed off and drop its pending posts; True if it was on."""
+        return await self._watch(self.backend.remove_feed(guild_id))
+
+    async def get_feed(self, guild_id: int) -> FeedSettings | None:
+        """The server's feed, if any."""
+        return await self._watch(self.backend.get_feed(guild_id))
+
+    async def active_feeds(self) -> list[FeedSettings]:
+        """Every feed that is on and not paused."""
+        return await self._watch(self.backend.active_feeds())
+
+    async def feed_members(self, ra_ulids: Sequence[str]) -> list[FeedMember]:
+        """Members linked to these RA accounts, on the board of a server whose feed is active."""
+        return await self._watch(self.backend.feed_members(ra_ulids))
+
+    async def known_feed_posts(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (server, award key) pairs the ledger already holds."""
+        return await self._watch(self.backend.known_feed_posts(keys))
+
+    async def feed_cursor(self) -> FeedCursor:
+        """The deployment's feed cursor (version 0 before the first poll)."""
+        return await self._watch(self.backend.feed_cursor())
+
+    async def commit_feed_poll(
+        self, expected_version: int, cursor: FeedCursor, posts: Sequence[PlannedPost]
+    ) -> bool:
+        """In one transaction: store `cursor` (its version must be `expected_version` + 1) and the posts
+        whose member is still linked to that account. False, writing nothing, if the stored cursor is no
+        longer at `expected_version` (another poller went on)."""
+        return await self._watch(self.backend.commit_feed_poll(expected_version, cursor, posts))
+
+    async def record_feed_poll_error(self, error: str, at: datetime) -> None:
+        """Note why the last poll failed (shown by `/feed status`)."""
+        await self._watch(self.backend.record_feed_poll_error(error, at))
+
+    async def pending_feed_posts(self, limit: int) -> list[PendingPost]:
+        """Posts to deliver, oldest message first, for active feeds and members still linked."""
+        return await self._watch(self.backend.pending_feed_posts(limit))
+
+    async def mark_feed_posted(self, guild_id: int, nonce: str, message_id: int, at: datetime) -> None:
+        """The message `nonce` is in the server's channel."""
+        await self._watch(self.backend.mark_feed_posted(guild_id, nonce, message_id, at))
+
+    async def feed_failed(
+        self, guild_id: int, error: str, at: datetime, *, pause: bool = False, drop_nonce: str | None = None
+    ) -> None:
+        """Record why posting failed; `pause` also pauses the feed and drops its pending posts,
+        `drop_nonce` drops that message's posts only."""
+        await self._watch(self.backend.feed_failed(guild_id, error, at, pause=pause, drop_nonce=drop_nonce))
+
+    async def feed_status(self, guild_id: int, since: datetime) -> FeedStatus | None:
+        """The server's feed with the number of awards posted since `since`, or None if it has none."""
+        return await self._watch(self.backend.feed_status(guild_id, since))
+
+    async def prune_feed_posts(self, before: datetime) -> int:
+        """Forget posts planned before `before` (pending ones too: too old to post); returns how many."""
+        return await self._watch(self.backend.prune_feed_posts(before))
 
     # -- health ------------------------------------------------------------------------------------
 

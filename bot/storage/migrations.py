@@ -134,4 +134,105 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+FEED_MIGRATION = Migration(
+    version=3,
+    description="award feed: settings per server, the cursor, the ledger of posts",
+    sqlite=(
+        """
+        CREATE TABLE feed_settings (
+            guild_id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL,
+            kinds TEXT NOT NULL,
+            enabled_at REAL NOT NULL,
+            paused_reason TEXT,
+            last_error TEXT,
+            last_error_at REAL,
+            last_post_at REAL,
+            locale TEXT
+        )
+        """,
+        """
+        CREATE TABLE feed_cursor (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL,
+            high_water REAL,
+            checked_at REAL,
+            last_error TEXT,
+            last_error_at REAL
+        )
+        """,
+        "INSERT INTO feed_cursor (id, version) VALUES (1, 0)",
+        """
+        CREATE TABLE feed_posts (
+            guild_id INTEGER NOT NULL,
+            award_key TEXT NOT NULL,
+            discord_user_id INTEGER NOT NULL,
+            ra_ulid TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            awarded_at REAL NOT NULL,
+            award TEXT NOT NULL,
+            planned_at REAL NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'dropped')),
+            posted_at REAL,
+            message_id INTEGER,
+            PRIMARY KEY (guild_id, award_key)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX feed_posts_pending ON feed_posts (planned_at, seq) WHERE state = 'pending'",
+        "CREATE INDEX feed_posts_by_user ON feed_posts (discord_user_id)",
+        "CREATE INDEX feed_posts_posted ON feed_posts (guild_id, posted_at) WHERE state = 'posted'",
+        "CREATE INDEX feed_posts_by_age ON feed_posts (planned_at)",
+    ),
+    postgres=(
+        """
+        CREATE TABLE feed_settings (
+            guild_id BIGINT PRIMARY KEY,
+            channel_id BIGINT NOT NULL,
+            kinds TEXT NOT NULL,
+            enabled_at TIMESTAMPTZ NOT NULL,
+            paused_reason TEXT,
+            last_error TEXT,
+            last_error_at TIMESTAMPTZ,
+            last_post_at TIMESTAMPTZ,
+            locale TEXT
+        )
+        """,
+        """
+        CREATE TABLE feed_cursor (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version BIGINT NOT NULL,
+            high_water TIMESTAMPTZ,
+            checked_at TIMESTAMPTZ,
+            last_error TEXT,
+            last_error_at TIMESTAMPTZ
+        )
+        """,
+        "INSERT INTO feed_cursor (id, version) VALUES (1, 0)",
+        """
+        CREATE TABLE feed_posts (
+            guild_id BIGINT NOT NULL,
+            award_key TEXT NOT NULL,
+            discord_user_id BIGINT NOT NULL,
+            ra_ulid TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            awarded_at TIMESTAMPTZ NOT NULL,
+            award TEXT NOT NULL,
+            planned_at TIMESTAMPTZ NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'posted', 'dropped')),
+            posted_at TIMESTAMPTZ,
+            message_id BIGINT,
+            PRIMARY KEY (guild_id, award_key)
+        )
+        """,
+        "CREATE INDEX feed_posts_pending ON feed_posts (planned_at, seq) WHERE state = 'pending'",
+        "CREATE INDEX feed_posts_by_user ON feed_posts (discord_user_id)",
+        "CREATE INDEX feed_posts_posted ON feed_posts (guild_id, posted_at) WHERE state = 'posted'",
+        "CREATE INDEX feed_posts_by_age ON feed_posts (planned_at)",
+    ),
+)
+
+MIGRATIONS = (*MIGRATIONS, FEED_MIGRATION)
+
 LATEST_VERSION: int = MIGRATIONS[-1].version

@@ -43,6 +43,7 @@ from bot.storage.base import (
     lease_key,
 )
 from bot.storage.batching import GroupCommit
+from bot.storage.feed_postgres import PostgresFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 T = TypeVar("T")
@@ -141,7 +142,7 @@ def _account(row: asyncpg.Record) -> LinkedAccount:
     )
 
 
-class PostgresStorage:
+class PostgresStorage(PostgresFeedStore):
     """The bot's storage in a PostgreSQL database at `url`; the database itself must already exist.
 
     `timeout`: seconds each call may take, and each connection attempt.
@@ -433,7 +434,8 @@ class PostgresStorage:
         return None if row is None else _account(row)
 
     async def unlink(self, discord_user_id: int) -> bool:
-        """Forget the member everywhere (link and memberships); True if anything was deleted.
+        """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
+        was deleted.
 
         Other processes forget their cached memberships of the member when the NOTIFY reaches them.
         """
@@ -443,8 +445,10 @@ class PostgresStorage:
             members = await conn.execute(
                 "DELETE FROM guild_members WHERE discord_user_id = $1", discord_user_id
             )
+            # After the link: a poll committing this member's posts holds the link (FOR SHARE) until then.
+            posts = await conn.execute("DELETE FROM feed_posts WHERE discord_user_id = $1", discord_user_id)
             await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, f"u:{discord_user_id}")
-            return row_count(links) + row_count(members) > 0
+            return row_count(links) + row_count(members) + row_count(posts) > 0
 
         try:
             return await self._transact(write)

@@ -42,6 +42,7 @@ from bot.storage.base import (
     escape_like,
 )
 from bot.storage.batching import GroupCommit
+from bot.storage.feed_sqlite import SQLiteFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 P = ParamSpec("P")
@@ -115,7 +116,7 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-class SQLiteStorage:
+class SQLiteStorage(SQLiteFeedStore):
     """The bot's storage in one SQLite file, created (with its folder) on first open."""
 
     def __init__(self, path: Path, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
@@ -192,7 +193,8 @@ class SQLiteStorage:
         return await self._run(self._count_links_sync)
 
     async def unlink(self, discord_user_id: int) -> bool:
-        """Forget the member everywhere (link and memberships); True if anything was deleted."""
+        """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
+        was deleted."""
         return await self._run(self._unlink_sync, discord_user_id)
 
     async def record_member(self, guild_id: int, discord_user_id: int) -> None:
@@ -512,6 +514,9 @@ class SQLiteStorage:
             deleted = conn.execute("DELETE FROM links WHERE discord_user_id = ?", (discord_user_id,)).rowcount
             deleted += conn.execute(
                 "DELETE FROM guild_members WHERE discord_user_id = ?", (discord_user_id,)
+            ).rowcount
+            deleted += conn.execute(
+                "DELETE FROM feed_posts WHERE discord_user_id = ?", (discord_user_id,)
             ).rowcount
         with self._known_lock:
             self._known_members = {pair for pair in self._known_members if pair[1] != discord_user_id}
