@@ -1,12 +1,13 @@
-"""Child process of the progress benchmark: runs ONE bot, alone in its process, so that its CPU time
+"""Child process of the benchmarks: runs ONE bot, alone in its process, so that its CPU time
 (`time.process_time()`) and peak memory (`ru_maxrss`) are its own.
 
 `real` is the project's bot, started through `bot.app.create_bot` + `run_bot` exactly as the sandbox
 does. `floor` is discord.py's floor: `FloorBot` below, a minimal `discord.ext.commands.Bot` with the
 same `/progress user games` slash command, which defers and then edits the original response with a
 fixed embed (rendered once at start-up by the project's renderer from the demo data, so it has the
-same size as the real answer). Settings come from the environment, as for the real bot; `.env` is
-not read. Speaks `bench._ipc` on stdin/stdout.
+same size as the real answer), and whose `games` autocomplete answers at once with no choices.
+Settings come from the environment, as for the real bot; `.env` is not read.
+Speaks `bench._ipc` on stdin/stdout.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bench._gc import CollectorPauses
 from bench._ipc import JSON, send, serve
 from bot.app import ProgressBot, create_bot, point_at_discord, run_bot
 from bot.config import Settings, settings_from_mapping
@@ -85,8 +87,17 @@ class FloorBot(commands.AutoShardedBot):
             await interaction.response.defer(thinking=True)
             await interaction.edit_original_response(embed=embed)
 
+        @progress.autocomplete("games")
+        async def games_choices(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return []  # the floor of an autocomplete: receive it, answer with no choices
+
     async def setup_hook(self) -> None:
         await self.tree.sync()
+
+
+PAUSES = CollectorPauses()
 
 
 def _stats(bot: commands.AutoShardedBot) -> JSON:
@@ -96,6 +107,7 @@ def _stats(bot: commands.AutoShardedBot) -> JSON:
         "maxrss_kb": usage.ru_maxrss,  # Linux: KiB
         "tasks": len(asyncio.all_tasks()),
         "threads": threading.active_count(),
+        "gc": PAUSES.snapshot(),
     }
     if isinstance(bot, ProgressBot) and hasattr(bot, "ra"):
         stats["ra"] = bot.ra.stats.snapshot()

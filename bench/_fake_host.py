@@ -1,17 +1,21 @@
-"""Child process of the progress benchmark: hosts the fakes and plays the members.
+"""Child process of the benchmarks: hosts the fakes and plays the members.
 
-It runs one FakeRA (the demo dataset) and `--discords` FakeDiscord instances (one per bot under test:
-a FakeDiscord serves one gateway client at a time), and on request sends bursts of `/progress`
-interactions to one of them, timing each from `send_interaction` to the final answer. Keeping the
-fakes here keeps their CPU out of the bot process that the benchmark measures.
+It runs one FakeRA (the demo dataset, plus with `--games N` a generated catalogue of N games,
+`bot.sandbox.fake_catalogue`) and `--discords` FakeDiscord instances (one per bot under test: a
+FakeDiscord serves one gateway client at a time), and on request sends to one of them bursts of
+`/progress` interactions, timing each from `send_interaction` to the final answer, or of
+autocompletes, timing each from `send_interaction` to the choices. Keeping the fakes here keeps
+their CPU out of the bot process that the benchmark measures.
 
-Started by `bench.progress_bench`; speaks `bench._ipc` on stdin/stdout.
+Started by `bench.progress_bench`, `bench.scale_bench` and `bench.catalogue_bench`; speaks
+`bench._ipc` on stdin/stdout.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import time
@@ -19,15 +23,23 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from bench._gc import CollectorPauses
 from bench._ipc import JSON, send, serve
+from bot.sandbox.fake_catalogue import add_generated_catalogue, consoles_of
 from bot.sandbox.fake_discord import FakeDiscord, FakeInteraction
 from bot.sandbox.fake_ra import FakeRA, demo_dataset, peak_per_second
 from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, string_options
 
+PAUSES = CollectorPauses()
+
 
 class FakeHost:
-    def __init__(self, discords: int, delay: float) -> None:
-        self.ra = FakeRA(demo_dataset(), api_key=SANDBOX_API_KEY, delay=delay)
+    def __init__(self, discords: int, delay: float, games: int = 0, seed: int = 1) -> None:
+        data = demo_dataset()
+        if games > 0:
+            add_generated_catalogue(data, games=games, seed=seed)
+        self.consoles = len(consoles_of(data))
+        self.ra = FakeRA(data, api_key=SANDBOX_API_KEY, delay=delay)
         self.discords = [FakeDiscord() for _ in range(discords)]
 
     async def start(self) -> JSON:
@@ -60,6 +72,13 @@ class FakeHost:
             return {"ok": True}
         if op == "burst":
             return await self.burst(request)
+        if op == "autocomplete":
+            return await self.autocomplete(request)
+        if op == "upstream":
+            return {
+                "requests": dict(Counter(r.endpoint for r in self.ra.requests)),
+                "consoles": self.consoles,
+            }
         raise ValueError(f"unknown op {op!r}")
 
     async def burst(self, request: JSON) -> JSON:
@@ -112,6 +131,57 @@ class FakeHost:
             "embed_chars": len(json.dumps(sample.get("embeds", []))),
         }
 
+    async def autocomplete(self, request: JSON) -> JSON:
+        """Autocompletes of `/progress games`, one per text of `typed`, `in_flight` at a time (in the
+        order given: the first `in_flight` leave at once, each later one when an earlier one is
+        answered). Latencies come back in the order sent, from `send_interaction` to the choices."""
+        fake = self.discords[int(request["target"])]
+        typed = [str(text) for text in request["typed"]]
+        in_flight = max(1, int(request["in_flight"]))
+        member_base, members = int(request["member_base"]), int(request.get("members", 500))
+        timeout = float(request.get("timeout", 10.0))
+        payloads = [
+            fake.autocomplete_payload(
+                "progress",
+                string_options({"games": text}),
+                focused="games",
+                user_id=member_base + n % members,
+            )
+            for n, text in enumerate(typed)
+        ]
+        latencies: list[float] = [0.0] * len(payloads)
+        errors: Counter[str] = Counter()
+        empty = 0
+        limit = asyncio.Semaphore(in_flight)
+
+        async def one(n: int, payload: JSON) -> None:
+            nonlocal empty
+            async with limit:
+                start = time.perf_counter()
+                try:
+                    interaction = await fake.send_interaction(payload)
+                    event = await interaction.wait_for(lambda e: e.kind == "callback", timeout=timeout)
+                except Exception as exc:
+                    errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
+                    return
+                latencies[n] = time.perf_counter() - start
+                if event.body.get("type") != 8:
+                    errors[f"callback type {event.body.get('type')}, not 8 (choices)"] += 1
+                empty += not (event.body.get("data") or {}).get("choices")
+
+        cpu_start, wall_start = time.process_time(), time.perf_counter()
+        PAUSES.snapshot()
+        await asyncio.gather(*(one(n, payload) for n, payload in enumerate(payloads)))
+        fake.forget_finished(0.0)  # the next round's collections do not walk this one's interactions
+        return {
+            "gc": PAUSES.snapshot(),
+            "latencies": latencies,
+            "empty": empty,
+            "errors": dict(errors),
+            "wall": time.perf_counter() - wall_start,
+            "fake_cpu": time.process_time() - cpu_start,
+        }
+
 
 @dataclass(frozen=True)
 class TimedAnswer:
@@ -149,10 +219,17 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--discords", type=int, default=2)
     parser.add_argument("--upstream-delay", type=float, default=0.0)
+    parser.add_argument("--games", type=int, default=0, help="generated catalogue games (none)")
+    parser.add_argument("--seed", type=int, default=1, help="of the generated catalogue")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="fakes %(levelname)s %(name)s: %(message)s")
-    host = FakeHost(args.discords, args.upstream_delay)
-    send(await host.start())
+    host = FakeHost(args.discords, args.upstream_delay, args.games, args.seed)
+    ready = await host.start()
+    # The fakes' data (a generated catalogue: tens of thousands of objects) lives until the end: out of
+    # the collector's sight, its full collections do not stall the members' traffic.
+    gc.collect()
+    gc.freeze()
+    send(ready)
     try:
         await serve(host.handle)
     finally:

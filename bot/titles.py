@@ -235,15 +235,11 @@ class TitleIndex:
 
     def _prefixed(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
         """Games with a key starting with `query` (at most `cap`), in key order."""
-        found: list[int] = []
         start = bisect.bisect_left(self._sorted, (query,))
-        for key, game_id in self._sorted[start : start + cap * 2]:
-            if not key.startswith(query):
-                break
-            found.append(game_id)
-            if len(found) >= cap:
-                break
-        return found
+        end = bisect.bisect_left(
+            self._sorted, (query + "\U0010ffff",), start, min(start + cap, len(self._sorted))
+        )
+        return [game_id for _, game_id in self._sorted[start:end]]
 
     def _by_words(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
         """Games where every query word starts some word of one key (at most `cap`)."""
@@ -257,9 +253,23 @@ class TitleIndex:
         others = [word for n, word in enumerate(words) if n != narrowest]
         seen: set[int] = set()
         found: list[int] = []
+        if not others:
+            for word in self._vocabulary[low:high]:
+                for game_id in self._word_games[word]:
+                    if game_id not in seen:
+                        seen.add(game_id)
+                        found.append(game_id)
+                        if len(found) >= cap:
+                            return found
+            return found
+        # The games with every other word somewhere: a quick test that spares most candidates the exact
+        # one (which wants all the other words in one and the same key of the game).
+        having = set.intersection(
+            *(self._games_with_words(*ranges[n]) for n in range(len(words)) if n != narrowest)
+        )
         for word in self._vocabulary[low:high]:
             for game_id in self._word_games[word]:
-                if game_id in seen:
+                if game_id not in having or game_id in seen:
                     continue
                 seen.add(game_id)
                 if self._has_words(game_id, others):
@@ -267,6 +277,13 @@ class TitleIndex:
                     if len(found) >= cap:
                         return found
         return found
+
+    def _games_with_words(self, low: int, high: int) -> set[int]:
+        """The games with a word of `self._vocabulary[low:high]`."""
+        games: set[int] = set()
+        for word in self._vocabulary[low:high]:
+            games.update(self._word_games[word])
+        return games
 
     def _has_words(self, game_id: int, words: list[str]) -> bool:
         for key in self._keys_of[game_id]:

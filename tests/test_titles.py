@@ -22,7 +22,9 @@ from bot.game_items import (
     typed_ids,
 )
 from bot.input import parse_game_ids
-from bot.titles import TitleIndex, natural_order, normalize
+from bot.sandbox.fake_catalogue import add_generated_catalogue
+from bot.sandbox.fake_ra import demo_dataset
+from bot.titles import TitleIndex, base_title, natural_order, normalize, title_keys
 
 ZELDA = "Legend of Zelda, The: A Link to the Past"
 GAMES = [
@@ -304,3 +306,76 @@ def test_titles_separated_by_commas_or_semicolons_name_their_games(
     # Typed as they read: only a title that is a number needs quotes; commas in titles need none.
     raw = sep.join(f'"{game.title}"' if is_id_list(game.title) else game.title for game in unique)
     assert resolve_game_list(raw, INDEX, 50) == list(dict.fromkeys(game.game_id for game in unique))
+
+
+# -- suggestions over a generated catalogue, against their definition --------------------------------
+
+GENERATED = demo_dataset()
+add_generated_catalogue(GENERATED, games=1500, seed=3)
+CATALOGUE = [
+    CatalogueGame(g.game_id, g.title, g.console_id, g.console_name)
+    for g in GENERATED.games.values()
+    if g.achievements > 0
+]
+BIG_INDEX = TitleIndex(CATALOGUE)
+KEYS = {game.game_id: [key for key in title_keys(game.title) if key] for game in CATALOGUE}
+
+
+def suggestion_order(game: CatalogueGame) -> tuple[bool, str, str, int]:
+    """Games then subsets, each by title, then by console and ID."""
+    return (base_title(game.title) is not None, KEYS[game.game_id][0], game.console_name, game.game_id)
+
+
+def suggested_by_definition(text: str, limit: int, exclude: frozenset[int]) -> list[int] | None:
+    """Exact titles, then titles starting with the text, then titles with a word starting with each of its
+    words (all in one form of the title), each tier in suggestion order; None when a tier has more matches
+    than `suggest` looks at, or none matches (close titles are another test's)."""
+    query = normalize(text)
+    words = query.split()
+    tiers = [
+        [g for g in CATALOGUE if query in KEYS[g.game_id]],
+        [g for g in CATALOGUE if any(key.startswith(query) for key in KEYS[g.game_id])],
+        [
+            g
+            for g in CATALOGUE
+            if any(
+                all(any(w.startswith(word) for w in key.split()) for word in words) for key in KEYS[g.game_id]
+            )
+        ],
+    ]
+    if not query or any(len(tier) > 4 * limit for tier in tiers) or not any(tiers):
+        return None
+    chosen: dict[int, None] = {}
+    for tier in tiers:
+        for game in sorted(tier, key=suggestion_order):
+            if game.game_id not in exclude:
+                chosen[game.game_id] = None
+    return list(chosen)[:limit]
+
+
+def typed_from_titles() -> st.SearchStrategy[str]:
+    """What a member types: a prefix of a title, or a few of its words, each cut short, in any order."""
+    title = st.sampled_from([game.title for game in CATALOGUE])
+    prefix = st.tuples(title, st.integers(1, 40)).map(lambda pair: pair[0][: pair[1]])
+    words = st.tuples(title, st.randoms(use_true_random=False)).map(
+        lambda pair: (
+            " ".join(
+                word[: pair[1].randint(1, len(word))]
+                for word in pair[1].sample(normalize(pair[0]).split(), pair[1].randint(1, 3))
+            )
+            if len(normalize(pair[0]).split()) >= 3
+            else pair[0]
+        )
+    )
+    return st.one_of(prefix, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(typed_from_titles(), st.sampled_from([1, 5, 25]), st.sets(st.sampled_from(sorted(KEYS)), max_size=3))
+def test_suggestions_over_a_catalogue_follow_their_definition(
+    typed: str, limit: int, excluded: set[int]
+) -> None:
+    expected = suggested_by_definition(typed, limit, frozenset(excluded))
+    if expected is not None:
+        suggested = BIG_INDEX.suggest(typed, limit, frozenset(excluded))
+        assert [game.game_id for game in suggested] == expected
