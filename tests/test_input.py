@@ -41,8 +41,18 @@ def test_refuses_bad_user_names_naming_them(raw: str) -> None:
 
 
 def test_empty_user_name_says_what_to_type() -> None:
-    with pytest.raises(InvalidInput, match="Type a RetroAchievements user name"):
+    with pytest.raises(InvalidInput) as refused:
         parse_username("   ")
+    assert refused.value.user_message == "Type a RetroAchievements user name, for example `MaxMilyin`."
+
+
+def test_a_bad_user_name_is_refused_with_the_rule_and_an_example() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_username("Max_Milyin")
+    assert refused.value.user_message == (
+        "`Max_Milyin` is not a RetroAchievements user name: names are 2-20 letters and digits "
+        "(A-Z, 0-9), for example `MaxMilyin`."
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,6 +134,11 @@ def test_refusals_of_game_lists_say_exactly_what_to_do() -> None:
     assert too_many.value.user_message == (
         "That is 3 games; one command can show at most 2. Split them over several commands."
     )
+    with pytest.raises(InvalidInput) as one_too_many:
+        parse_game_ids("7", max_games=0)
+    assert one_too_many.value.user_message == (
+        "That is 1 game; one command can show at most 0. Split them over several commands."
+    )
     with pytest.raises(InvalidInput) as too_big:
         parse_game_ids(str(2**31))
     assert (
@@ -154,6 +169,21 @@ def test_name_lists_drop_repeats_in_any_case_and_count_the_rest() -> None:
         parse_usernames(" ".join(f"Player{n}" for n in range(11)))
     with pytest.raises(InvalidInput, match="`bad!` is not a RetroAchievements user name"):
         parse_usernames("Scott bad!")
+
+
+def test_a_wrong_number_of_names_is_refused_with_the_range_and_the_count() -> None:
+    with pytest.raises(InvalidInput) as one:
+        parse_usernames("Scott")
+    assert one.value.user_message == (
+        "`/compare` needs 2 to 10 different RetroAchievements names, separated by commas or spaces; "
+        "you gave 1."
+    )
+    with pytest.raises(InvalidInput) as three:
+        parse_usernames("Scott MaxMilyin luchaos", 1, 2)
+    assert three.value.user_message == (
+        "`/compare` needs 1 to 2 different RetroAchievements names, separated by commas or spaces; "
+        "you gave 3."
+    )
 
 
 HOSTILE_INPUTS: list[tuple[str, Callable[[str], object], Callable[[int], str]]] = [

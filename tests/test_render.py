@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import gettext
+
 import pytest
+from babel import Locale
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.i18n.language import Language
 from bot.ra.models import GameInfo, GameProgress, UserProfile
 from bot.render import numbers
 from bot.render.bars import bar, percent_floor
 from bot.render.numbers import compact_count, count
 from bot.render.pages import page_footer, paginate_blocks
-from bot.render.progress import game_block, render_progress
+from bot.render.progress import game_block, progress_lines, render_progress
 from bot.render.style import EMBED_COLOUR, FOOTER
 from bot.reports import GameEntry, ProgressReport
 
@@ -225,6 +229,29 @@ def test_a_game_the_catalogue_does_not_name_is_still_shown_by_id() -> None:
 def test_never_played_shows_empty_bars() -> None:
     lines = game_block(GameEntry(2, SONIC, progress(2, 5, 50))).splitlines()
     assert lines[1] == "`Softcore ░░░░░░░░░░` 0% · 0/5 · 0/50 pts"
+
+
+def test_mode_labels_are_padded_after_the_word_whichever_is_shorter() -> None:
+    """In every catalogue so far the hardcore word is the longer; a language where it is the shorter
+    pads it after the word too, so that both labels start at the line's start."""
+
+    class ShortHardcore(gettext.NullTranslations):
+        def gettext(self, message: str) -> str:
+            return {"Softcore": "Casual", "Hardcore": "HC"}.get(message, message)
+
+    language = Language("xx", Locale.parse("en"), ShortHardcore())
+    assert progress_lines(progress(1, 10, 100, unlocked=(5, 50), unlocked_hardcore=(1, 10)), language) == (
+        "`Casual █████░░░░░` 50% · 5/10 · 50/100 pts",
+        "`HC     █░░░░░░░░░` 10% · 1/10 · 10/100 pts",
+    )
+
+
+def test_a_game_worth_one_point_says_pt() -> None:
+    lines = game_block(GameEntry(2, SONIC, progress(2, 1, 1, unlocked=(1, 1)))).splitlines()
+    assert lines[1:] == [
+        "`Softcore ██████████` 100% · 1/1 · 1/1 pt",
+        "`Hardcore ░░░░░░░░░░` 0% · 0/1 · 0/1 pt",
+    ]
 
 
 def test_huge_numbers_are_shown_rounded_down() -> None:

@@ -82,6 +82,16 @@ def test_compare_block_and_embed() -> None:
     assert [f.name for f in alone.fields] == ["Players"]
 
 
+def test_one_point_is_pt_and_one_player_found_is_singular() -> None:
+    assert standing_lines(on_sonic((1, 1), (1, 1))) == (
+        "`HC ░░░░░░░░░░` 4% · 1/23 · 1 pt",
+        "`SC ░░░░░░░░░░` 4% · 1/23 · 1 pt",
+    )
+    game = ComparedGame(1, SONIC, (PlayerResult("Scott", PLAYING),))
+    [page] = render_comparison(Comparison((UserProfile("Scott", None, None, 0, 0, 0),), ("Nobody",), (game,)))
+    assert page.title == "Comparing 1 player"
+
+
 def test_compare_games_without_achievements_or_unknown() -> None:
     nothing = GameProgress(3, 0, 0, 0, 0, 0, 0)
     empty = ComparedGame(3, GameInfo(3, "Homebrew", "NES", None), (PlayerResult("A1", nothing),))
@@ -167,6 +177,8 @@ def test_leaderboard_notes_and_nobody_ranked() -> None:
     ]
     [gone] = render_leaderboard(board(1, accounts_gone=1), "S", invoker_id=1)
     assert [f.value for f in gone.fields] == ["1 linked account no longer exists on RetroAchievements."]
+    [one] = render_leaderboard(board(1, unchecked=1), "S", invoker_id=1)
+    assert [f.value for f in one.fields] == ["1 member could not be checked just now; try again in a minute."]
     [unchecked] = render_leaderboard(board(1, unchecked=4), "S", invoker_id=1)
     assert [f.value for f in unchecked.fields] == [
         "4 members could not be checked just now; try again in a minute."
