@@ -18,7 +18,6 @@ Every request counts its failures in one warning per pass; failed consoles are r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from bot.catalogue.service import Catalogue
 from bot.errors import RAConfigurationError, RAError
 from bot.ra.client import RAClient
 from bot.storage import Storage, StorageError
+from bot.waiting import wait_until_set
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,7 @@ class CatalogueRefresher:
                 log.exception("Game catalogue: unexpected failure; trying again later")
                 delay = self._retry_seconds
             self.first_pass.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(0.01, delay))
+            await wait_until_set(self._wake, max(0.01, delay))
 
     async def _cycle(self) -> float:
         """Refresh if this process holds the lease; otherwise follow the holder's copy."""

@@ -23,6 +23,7 @@ from bot.feed.reasons import encode_reason
 from bot.i18n.language import msg
 from bot.metrics import FeedMetrics
 from bot.storage import Storage, StorageError
+from bot.waiting import wait_until_set
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,7 @@ class FeedService:
         while self._lease.held:
             self._wake.clear()
             await self._deliver()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            await wait_until_set(self._wake, self._poll_seconds)
 
     async def _poll(self) -> PollResult | None:
         result: PollResult | None = None

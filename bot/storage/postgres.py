@@ -45,6 +45,7 @@ from bot.storage.base import (
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_postgres import PostgresFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
+from bot.waiting import wait_until_set
 
 T = TypeVar("T")
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
@@ -333,8 +334,7 @@ class PostgresStorage(PostgresFeedStore):
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _conn: lost.set())
         while not conn.is_closed():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), timeout=LISTENER_CHECK_INTERVAL)
+            if await wait_until_set(lost, LISTENER_CHECK_INTERVAL):
                 return
             try:
                 await conn.execute("SELECT 1", timeout=LISTENER_CHECK_INTERVAL)
