@@ -13,8 +13,8 @@ class CatalogueGame(NamedTuple):
     """One game. `achievements` and `points` are None for a game learned from API_GetGame, which does not
     give them; `image_icon` is a checked relative path or https URL (see `bot.ra.models.image_path`).
 
-    A named tuple rather than a dataclass: tuples of plain values drop out of the garbage collector's
-    sight, so ten thousand of them do not lengthen its pauses."""
+    A named tuple rather than a dataclass: smaller and quicker to build. (Unlike plain tuples, named
+    tuples stay tracked by the garbage collector, so ten thousand of them do lengthen its full passes.)"""
 
     game_id: int
     title: str
