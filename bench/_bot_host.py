@@ -148,6 +148,12 @@ async def main() -> None:
             return None
         if request.get("op") == "stats":
             return _stats(bot)
+        if request.get("op") == "settle":
+            # Steady state: the real bot's first fill of the game catalogue (at start, then once a day).
+            refresher = getattr(bot, "catalogue_refresher", None)
+            if refresher is not None:
+                await asyncio.wait_for(refresher.first_pass.wait(), float(request.get("timeout", 60.0)))
+            return {}
         raise ValueError(f"unknown op {request.get('op')!r}")
 
     send({"pid": os.getpid(), "kind": args.kind})

@@ -21,13 +21,16 @@ How
         settings (`PROGRESS_COOLDOWN_SECONDS=0`; rate limit and caches at the bot's defaults
         unless `--env` says otherwise);
       * this process, which only orchestrates over stdin/stdout JSON lines (`bench._ipc`).
+    The rounds start once the real bot has filled its game catalogue (it does so at start, then once
+    a day in the background), so that every round measures the steady state.
     Because the fakes run in their own process, the CPU time of a bot process over a burst is
     the bot's own work (discord.py, aiohttp, the bot's code and its SQLite thread) plus a couple
     of control messages. The fakes' CPU is printed as well, to show both bots got the same load.
 
 Figures, per bot
     cpu/cmd     `time.process_time()` delta of the bot process over the burst (plus 0.5 s of
-                settling afterwards, so late background work is counted), divided by commands
+                settling afterwards, so late background work is counted), divided by commands; "gc":
+                the part of it the garbage collector took (`gc.callbacks`)
     p50 / p99   latency from `send_interaction` to the final answer (nearest rank)
     cmd/s       commands divided by the burst's wall time (first send to last answer)
     upstream    requests that reached the fake RetroAchievements per command, by endpoint, for the
@@ -74,6 +77,7 @@ class Round:
     kind: str
     number: int  # 0 is the cold round
     cpu: float
+    gc: float  # seconds the garbage collector ran in the bot process (part of `cpu`)
     fake_cpu: float
     wall: float
     latencies: list[float]
@@ -205,6 +209,7 @@ async def run_round(
         kind=kind,
         number=number,
         cpu=float(after["cpu"]) - float(before["cpu"]),
+        gc=sum(after["gc"]["total"]) - sum(before["gc"]["total"]),
         fake_cpu=float(result["fake_cpu"]),
         wall=float(result["wall"]),
         latencies=[float(x) for x in result["latencies"]],
@@ -221,7 +226,8 @@ def describe_round(r: Round) -> str:
     upstream = ", ".join(f"{k.removeprefix('API_')}={v}" for k, v in sorted(r.ra_requests.items())) or "none"
     text = (
         f"  {r.kind:8} round {r.number} ({'cold' if r.number == 0 else 'warm'}): "
-        f"cpu/cmd {r.cpu_per_command * ms:6.2f} ms  p50 {percentile(r.latencies, 50) * ms:7.1f} ms  "
+        f"cpu/cmd {r.cpu_per_command * ms:6.2f} ms (gc {r.gc / r.commands * ms:4.2f})  "
+        f"p50 {percentile(r.latencies, 50) * ms:7.1f} ms  "
         f"p99 {percentile(r.latencies, 99) * ms:7.1f} ms  {r.rate:6.1f} cmd/s  "
         f"ok {len(r.latencies)}/{r.commands}  REST/cmd {r.rest_requests / r.commands:.2f}  "
         f"fakes cpu/cmd {r.fake_cpu / r.commands * ms:5.2f} ms  upstream: {upstream}"
@@ -358,6 +364,7 @@ async def run(args: argparse.Namespace) -> None:
                 bots[kind] = await Child.start(kind, "bench._bot_host", kind, *profile, env=env)
                 children.append(bots[kind])
                 await fakes.request({"op": "wait_ready", "target": index, "timeout": 30.0})
+                await bots[kind].request({"op": "settle", "timeout": 60.0}, wait_seconds=70.0)
             print(
                 f"  processes: fakes pid {fakes.pid}, real bot pid {bots['real'].pid}, "
                 f"floor pid {bots['floor'].pid}"
