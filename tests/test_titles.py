@@ -3,6 +3,8 @@ then properties over generated lists (hypothesis)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +27,7 @@ from bot.input import parse_game_ids
 from bot.sandbox.fake_catalogue import add_generated_catalogue
 from bot.sandbox.fake_ra import demo_dataset
 from bot.titles import TitleIndex, base_title, natural_order, normalize, title_keys
+from tests.test_input import _cost
 
 ZELDA = "Legend of Zelda, The: A Link to the Past"
 GAMES = [
@@ -379,3 +382,24 @@ def test_suggestions_over_a_catalogue_follow_their_definition(
     if expected is not None:
         suggested = BIG_INDEX.suggest(typed, limit, frozenset(excluded))
         assert [game.game_id for game in suggested] == expected
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda n: ", ;" * n + "x",  # separators around nothing
+        lambda n: '", ;' * n + "x",  # quotes and separators: a quoted item each time
+        lambda n: "sonic, " * n,  # the same title over and over
+    ],
+    ids=["separators", "quotes and separators", "repeated title"],
+)
+def test_resolving_a_list_is_linear_in_its_length(build: Callable[[int], str]) -> None:
+    """As `tests/test_input.py` does for the other parsers: 100x the input costs far less than 10,000x
+    the work (a quadratic step would), compared in one run on one machine."""
+    short, long = build(20), build(2000)
+
+    def resolve(raw: str) -> object:
+        return resolve_game_list(raw, INDEX, 50)
+
+    ratio = _cost(resolve, long) / max(_cost(resolve, short), 1e-7)
+    assert ratio < 1000, f"{ratio:.0f}x the work for 100x the input"
