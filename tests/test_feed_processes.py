@@ -260,7 +260,7 @@ async def test_two_processes_one_polls_and_the_other_takes_over_when_it_is_kille
             for shard in (0, 1):
                 env = bot_env(
                     fake, ra, tmp_path / f"data{shard}", SHARD_COUNT="2", SHARD_IDS=str(shard),
-                    FEED_POLL_SECONDS="1", **shared,
+                    FEED_POLL_SECONDS="1", RA_REQUESTS_PER_SECOND="50", **shared,
                 )  # fmt: skip
                 bots.append(await start_bot(f"shard{shard}", env, tmp_path))
                 await until_connected(fake, bots[-1], shard, identifies=shard + 1)
