@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import time
 from collections import Counter
@@ -21,22 +20,19 @@ from typing import Any
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.ra.redis_backend import connect_redis
 from bot.sandbox.fake_awards import FakeAward
 from bot.sandbox.fake_discord import FakeDiscord, guild_for_shard
 from bot.sandbox.fake_ra import FakeRA, demo_dataset
 from bot.sandbox.harness import SANDBOX_API_KEY, final_answer, string_options
-from tests.services import services_unavailable
 from tests.test_multiprocess import (
     ANSWER_SECONDS,
     BotProcess,
     bot_env,
     fresh_postgres_database,
+    private_redis_url,
     start_bot,
     until_connected,
     wait_for_log,
-    with_path,
 )
 
 FEED_REDIS_DB = 12  # a logical database of the test Redis that no other test file uses
@@ -208,28 +204,12 @@ async def test_a_stop_in_the_middle_of_a_burst_posts_each_award_exactly_once(
 # ---------------------------------------------------------------------------------------------- two processes
 
 
-async def private_redis_url() -> str:
-    base = os.environ.get("TEST_REDIS_URL")
-    if not base:
-        services_unavailable("TEST_REDIS_URL is not set (source .ci/services)")
-    url = with_path(base, f"/{FEED_REDIS_DB}")
-    try:
-        redis = await connect_redis(url)
-    except ConfigError as exc:
-        services_unavailable(str(exc))
-    try:
-        await redis.flushdb()
-    finally:
-        await redis.aclose()
-    return url
-
-
 @contextlib.asynccontextmanager
 async def shared_services(lease: str) -> AsyncIterator[dict[str, str]]:
     async with fresh_postgres_database() as database_url:
         settings = {"DATABASE_URL": database_url}
         if lease == "redis":
-            settings["REDIS_URL"] = await private_redis_url()
+            settings["REDIS_URL"] = await private_redis_url(FEED_REDIS_DB)
         yield settings
 
 

@@ -66,12 +66,13 @@ def with_password(url: str, password: str) -> str:
     return parts._replace(netloc=f"{user}:{password}@{host}").geturl()
 
 
-async def private_redis_url() -> str:
-    """TEST_REDIS_URL with our own logical database, flushed; skips (or fails) if unreachable."""
+async def private_redis_url(db: int = MP_REDIS_DB) -> str:
+    """TEST_REDIS_URL with a logical database of one test file's own, flushed; skips (or fails) if
+    unreachable."""
     base = os.environ.get("TEST_REDIS_URL")
     if not base:
         services_unavailable("TEST_REDIS_URL is not set (source .ci/services)")
-    url = with_path(base, f"/{MP_REDIS_DB}")
+    url = with_path(base, f"/{db}")
     try:
         redis = await connect_redis(url)
     except ConfigError as exc:
