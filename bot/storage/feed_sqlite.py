@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -27,6 +26,7 @@ from bot.storage.feed import (
     join_kinds,
     split_kinds,
 )
+from bot.storage.sqlite_transaction import immediate_transaction
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -57,18 +57,6 @@ def _settings(row: tuple[Any, ...]) -> FeedSettings:
         last_post_at=_time(post_at),
         locale=locale,
     )
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 class SQLiteFeedStore:
@@ -165,7 +153,7 @@ class SQLiteFeedStore:
 
     def _remove_feed_sync(self, guild_id: int) -> bool:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             removed = conn.execute("DELETE FROM feed_settings WHERE guild_id = ?", (guild_id,)).rowcount
             conn.execute("DELETE FROM feed_posts WHERE guild_id = ? AND state = ?", (guild_id, PENDING))
         return removed > 0
@@ -227,7 +215,7 @@ class SQLiteFeedStore:
         self, expected_version: int, cursor: FeedCursor, posts: list[PlannedPost], now: float
     ) -> bool:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             moved = conn.execute(
                 "UPDATE feed_cursor SET version = ?, high_water = ?, checked_at = ?, last_error = NULL, "
                 "last_error_at = NULL WHERE id = 1 AND version = ?",
@@ -292,7 +280,7 @@ class SQLiteFeedStore:
 
     def _posted_sync(self, guild_id: int, nonce: str, message_id: int, at: float) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.execute(
                 "UPDATE feed_posts SET state = ?, posted_at = ?, message_id = ? "
                 "WHERE guild_id = ? AND nonce = ? AND state = ?",
@@ -302,7 +290,7 @@ class SQLiteFeedStore:
 
     def _failed_sync(self, guild_id: int, error: str, at: float, pause: bool, drop_nonce: str | None) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.execute(
                 "UPDATE feed_settings SET last_error = ?, last_error_at = ?, "
                 "paused_reason = CASE WHEN ? THEN ? ELSE paused_reason END WHERE guild_id = ?",

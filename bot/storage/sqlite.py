@@ -25,9 +25,9 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -44,6 +44,7 @@ from bot.storage.base import (
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_sqlite import SQLiteFeedStore
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
+from bot.storage.sqlite_transaction import immediate_transaction
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -101,19 +102,6 @@ def _account(row: tuple[int, str, str, float]) -> LinkedAccount:
         ra_name=ra_name,
         linked_at=datetime.fromtimestamp(linked_at, tz=UTC),
     )
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 class SQLiteStorage(SQLiteFeedStore):
@@ -445,14 +433,14 @@ class SQLiteStorage(SQLiteFeedStore):
         conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES:d}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES:d}")
         self._migrate(conn)
-        with _transaction(conn):
+        with immediate_transaction(conn):
             # Rewriting the version is a real write: a read-only file fails here, not on the first link.
             conn.execute(f"PRAGMA user_version = {LATEST_VERSION:d}")
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
         for step in MIGRATIONS:
-            with _transaction(conn):
+            with immediate_transaction(conn):
                 if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= step.version:
                     continue
                 for statement in step.statements("sqlite"):
@@ -474,7 +462,7 @@ class SQLiteStorage(SQLiteFeedStore):
     ) -> LinkedAccount:
         conn = self._connection()
         linked_at = time.time()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.execute(
                 "INSERT INTO links (discord_user_id, ra_ulid, ra_name, linked_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (discord_user_id) DO UPDATE SET ra_ulid = excluded.ra_ulid, "
@@ -510,7 +498,7 @@ class SQLiteStorage(SQLiteFeedStore):
 
     def _unlink_sync(self, discord_user_id: int) -> bool:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             deleted = conn.execute("DELETE FROM links WHERE discord_user_id = ?", (discord_user_id,)).rowcount
             deleted += conn.execute(
                 "DELETE FROM guild_members WHERE discord_user_id = ?", (discord_user_id,)
@@ -524,7 +512,7 @@ class SQLiteStorage(SQLiteFeedStore):
 
     def _record_members_sync(self, pairs: list[tuple[int, int]]) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.executemany(
                 "INSERT OR IGNORE INTO guild_members (guild_id, discord_user_id) VALUES (?, ?)", pairs
             )
@@ -573,7 +561,7 @@ class SQLiteStorage(SQLiteFeedStore):
 
     def _save_consoles_sync(self, consoles: list[Console], listed_at: float) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.executemany(
                 "INSERT INTO catalogue_consoles (console_id, name, listed_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (console_id) DO UPDATE SET name = excluded.name, listed_at = excluded.listed_at",
@@ -584,7 +572,7 @@ class SQLiteStorage(SQLiteFeedStore):
         self, console: Console, rows: list[tuple[object, ...]], refreshed_at: float
     ) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.execute("DELETE FROM catalogue_games WHERE console_id = ?", (console.console_id,))
             conn.executemany(_UPSERT_GAME, rows)
             conn.execute(
@@ -596,7 +584,7 @@ class SQLiteStorage(SQLiteFeedStore):
 
     def _add_games_sync(self, rows: list[tuple[object, ...]]) -> None:
         conn = self._connection()
-        with _transaction(conn):
+        with immediate_transaction(conn):
             conn.executemany(
                 f"INSERT INTO catalogue_games ({_GAME_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (game_id) DO NOTHING",
