@@ -160,10 +160,12 @@ class Language:
             return source.format_map(values)
 
     def _value(self, value: object) -> str:
-        if isinstance(value, Message | Joined):
-            return self.render(value)
+        if isinstance(value, str):  # the most common, and the cheapest to check
+            return value
         if isinstance(value, int) and not isinstance(value, bool):
             return self.number(value)
+        if isinstance(value, Message | Joined):
+            return self.render(value)
         return str(value)
 
     # Numbers and dates
