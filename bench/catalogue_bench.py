@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench._ipc import Child
+from bench.stats import percentile
 from bot.catalogue.model import CatalogueGame
 from bot.game_suggestions import GameChoice, SuggestionRequest, Typing, complete_games
 from bot.sandbox.fake_catalogue import add_generated_catalogue
@@ -67,14 +68,6 @@ TARGET_COLD_REQUESTS = 3
 TARGET_P99_SECONDS = 0.050
 SETTLE_SECONDS = 0.2
 NOTHING_TO_LOOK_UP = "1, "  # an item typed, the next one empty: no title to complete, nothing to look up
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile; nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

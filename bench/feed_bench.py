@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench._ipc import Child
+from bench.stats import percentile
 from bot.sandbox.fake_awards import AWARD_KINDS, FakeAward
 from bot.sandbox.fake_discord import FakeDiscord
 from bot.sandbox.fake_ra import Dataset, FakeRA, fake_ulid
@@ -60,13 +61,6 @@ class Grant:
     kind: str
     game_id: int
     linked: bool
-
-
-def nearest_rank(values: list[float], percent: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
 
 
 def daily_curve(fraction: float) -> float:
@@ -283,7 +277,7 @@ def report(
         f"posts: {posts} messages holding {shown_all} awards; expected {len(expected)}; "
         f"duplicates {duplicates}, misses {misses}, extras {extras}"
     )
-    print(f"lag from grant to post: p50 {nearest_rank(lags, 50):.2f} s, p99 {nearest_rank(lags, 99):.2f} s")
+    print(f"lag from grant to post: p50 {percentile(lags, 50):.2f} s, p99 {percentile(lags, 99):.2f} s")
     print(
         f"bot: {cpu:.2f} CPU s over the replay ({cpu / max(simulated_days, 1e-9):.2f} per simulated day), "
         f"peak RSS {int(after['maxrss_kb']) / 1024:.0f} MB"  # type: ignore[call-overload]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.stats import percentile
 from bot.sandbox.harness import running_sandbox
 from bot.storage import SQLiteStorage
 
@@ -39,11 +40,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def nearest_rank(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
 
 
 async def timed(http: aiohttp.ClientSession, url: str, count: int) -> list[float]:
@@ -68,8 +64,8 @@ async def main(links: int, requests: int) -> None:
                 for path in ("/metrics", "/readyz", "/healthz"):
                     times = await timed(http, f"http://127.0.0.1:{port}{path}", requests)
                     print(
-                        f"{path:9} {links:>8} links  p50 {nearest_rank(times, 0.5) * 1000:7.2f} ms"
-                        f"  p99 {nearest_rank(times, 0.99) * 1000:7.2f} ms  ({requests} requests)"
+                        f"{path:9} {links:>8} links  p50 {percentile(times, 50) * 1000:7.2f} ms"
+                        f"  p99 {percentile(times, 99) * 1000:7.2f} ms  ({requests} requests)"
                     )
 
 

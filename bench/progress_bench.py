@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import statistics
 import sys
 import tempfile
@@ -63,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench._ipc import JSON, Child
+from bench.stats import percentile
 from bot.sandbox.harness import SANDBOX_API_KEY
 
 KINDS = ("real", "floor")
@@ -108,14 +108,6 @@ class BotFigures:
 
     def cold(self) -> Round:
         return next(r for r in self.rounds if r.number == 0)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile; nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -20,7 +20,7 @@ import os
 import uuid
 from typing import Any
 
-from bench.progress_bench import percentile
+from bench.stats import percentile
 from bot.ra.redis_backend import RedisResponseStore, connect_redis
 from tests.tcp_faults import FreezableProxy
 

@@ -51,7 +51,8 @@ from urllib.parse import urlsplit
 
 from bench._fake_host import FakeHost, timed_answer
 from bench._ipc import JSON, Child, send, serve
-from bench.progress_bench import bot_env, percentile
+from bench.progress_bench import bot_env
+from bench.stats import percentile
 from bot.errors import ConfigError
 from bot.ra.redis_backend import connect_redis, redact_url
 from bot.sandbox.fake_discord import guild_for_shard

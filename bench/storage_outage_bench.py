@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.progress_bench import percentile
+from bench.stats import percentile
 from bot.storage import open_storage
 from tests.tcp_faults import FreezableProxy
 
