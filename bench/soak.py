@@ -598,6 +598,7 @@ class Soak:
                 )
                 try:
                     await self.discord.wait_until_ready(timeout=60.0)
+                    await self.bot.request({"op": "settle", "timeout": 60.0}, wait_seconds=70.0)
                     await self.measure("start")
                     await self._traffic()
                     await self.measure("end")
@@ -785,6 +786,14 @@ def process_memory() -> tuple[int, int]:
     return peak, peak
 
 
+async def settled(bot: Any) -> None:
+    """Until the bot's game catalogue is filled (its first fill at start, before any fault is injected):
+    the soak is about a running bot, and an empty catalogue makes every title a refusal."""
+    await bot.catalogue_refresher.first_pass.wait()
+    while not bot.catalogue.filled:  # noqa: ASYNC110 (the catalogue has no event for it)
+        await asyncio.sleep(0.05)
+
+
 async def bot_child() -> None:
     """`--bot-child`: the real bot, alone in this process, answering `stats` and `shutdown`."""
     from bot.app import create_bot, run_bot
@@ -826,6 +835,10 @@ async def bot_child() -> None:
                 raise RuntimeError("the bot stopped")
             if op == "stats":
                 return stats()
+            if op == "settle":
+                async with asyncio.timeout(float(request.get("timeout", 60.0))):
+                    await settled(bot)
+                return {}
             if op == "shutdown":
                 await bot.close()
                 await task
