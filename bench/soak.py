@@ -16,7 +16,8 @@ What runs where
       (`ru_maxrss`). The fakes' memory stays in this process and is kept flat with
       `forget_finished()`. The child watches itself: a logging handler sees every record at DEBUG and
       above (before the bot's redacting filter), a loop exception handler, `sys.unraisablehook` and
-      `threading.excepthook`; it reports over `bench._ipc`.
+      `threading.excepthook`; it reports over `bench._ipc`. Traffic and faults start once the bot has
+      filled its game catalogue, as a running bot has.
 
 Figures and gates (exit status 1 if any gate fails, else 0)
     failed          interactions with no answer at all that did not expire        must be 0
