@@ -21,7 +21,7 @@ async def suggest_names(
     text = typed.strip()
     suggestions: list[tuple[str, str]] = []
     seen: set[str] = set()
-    own = await storage.get_link(member_id)
+    own = await storage.cached_link(member_id)
     if own is not None and text.lower() in own.ra_name.lower():
         suggestions.append((language.t("{name} (you)", name=own.ra_name), own.ra_name))
         seen.add(own.ra_name.lower())

@@ -85,7 +85,7 @@ async def recent_games(
     only (see `recently_played_choices`)."""
     player = _typed_player(typed_user)
     if player is None:
-        link = await storage.get_link(member_id)
+        link = await storage.cached_link(member_id)
         if link is None:
             return []
         player = link.ra_ulid

@@ -467,3 +467,20 @@ async def test_with_a_redis_cache_the_lists_fetched_here_are_remembered(sandbox:
             again = recently_played_choices(client, sandbox.bot.storage, 1, "Ada", "", spawn=background.spawn)
             assert await again == ADA_CHOICES
     assert sandbox.ra.count(RECENT) == 1
+
+
+async def test_a_link_or_unlink_reaches_the_next_keystrokes_suggestions(sandbox: Sandbox) -> None:
+    """The member's link is read once and then remembered (no database trip per keystroke): /link and
+    /unlink must reach the suggestions at once."""
+    ada = [{"name": label, "value": value} for label, value in ADA_CHOICES]
+
+    assert await sandbox.autocomplete("progress", "games", games="") == []  # no user typed, no link
+    await sandbox.bot.background.settle_all()
+    assert sandbox.ra.count(RECENT) == 0
+    await sandbox.ask("link", username="Ada")
+    assert await sandbox.autocomplete("progress", "games", games="") == []  # fetched for the next one
+    await sandbox.bot.background.settle_all()
+    assert await sandbox.autocomplete("progress", "games", games="") == ada
+    await sandbox.ask("unlink")
+    assert await sandbox.autocomplete("progress", "games", games="") == []
+    assert [r.params["u"] for r in sandbox.ra.requests if r.endpoint == RECENT] == [ADA_ULID]

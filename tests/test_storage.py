@@ -152,6 +152,14 @@ class Backend:
         numbers = itertools.count(1)
         return await pg_query(self.url, re.sub(r"\?", lambda _: f"${next(numbers)}", sql), *params)
 
+    async def change(self, sql: str) -> None:
+        """Write to the database behind the storage's back (no notification of any kind)."""
+        if self.url is None:
+            with closing(sqlite3.connect(self.path)) as conn, conn:
+                conn.execute(sql)
+        else:
+            await pg_query(self.url, sql)
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
@@ -203,6 +211,41 @@ async def test_two_members_may_link_the_same_account(storage: Storage) -> None:
 
     links = await storage.guild_links(GUILD)
     assert [(a.discord_user_id, a.ra_name) for a in links] == [(1, "NewName"), (2, "NewName")]
+
+
+async def test_cached_link_answers_from_memory_what_was_read(storage: Storage, backend: Backend) -> None:
+    alice = await storage.link(1, ulid(1), "Alice", GUILD)
+    assert await storage.cached_link(1) == alice  # read from the database, then remembered
+    assert await storage.cached_link(3) is None
+    await backend.change("INSERT INTO links SELECT 3, ra_ulid, 'Carol', linked_at FROM links")
+    await backend.change("DELETE FROM links WHERE discord_user_id = 1")
+
+    assert await storage.cached_link(1) == alice
+    assert await storage.cached_link(3) is None
+    # get_link always reads the database, and what it reads is remembered
+    assert await storage.get_link(1) is None
+    carol = await storage.get_link(3)
+    assert carol is not None and carol.ra_name == "Carol"
+    assert await storage.cached_link(1) is None
+    assert await storage.cached_link(3) == carol
+
+
+async def test_cached_link_follows_every_write_of_this_process(storage: Storage) -> None:
+    async def cached(*members: int) -> list[tuple[str, str] | None]:
+        links = [await storage.cached_link(member) for member in members]
+        return [None if link is None else (link.ra_ulid, link.ra_name) for link in links]
+
+    assert await cached(1, 2) == [None, None]
+    await storage.link(1, ulid(1), "Alice", GUILD)
+    assert await cached(1, 2) == [(ulid(1), "Alice"), None]
+    await storage.link(2, ulid(1), "ALICE", GUILD)  # the account's new name, for member 1 too
+    assert await cached(1, 2) == [(ulid(1), "ALICE")] * 2
+    await storage.refresh_name(ulid(1), "Alicia")
+    assert await cached(1, 2) == [(ulid(1), "Alicia")] * 2
+    await storage.link(1, ulid(5), "Eve", None)
+    assert await cached(1, 2) == [(ulid(5), "Eve"), (ulid(1), "Alicia")]
+    await storage.unlink(1)
+    assert await cached(1, 2) == [None, (ulid(1), "Alicia")]
 
 
 async def test_link_rejects_malformed_fields(storage: Storage) -> None:
@@ -759,6 +802,30 @@ async def test_rename_in_another_process_reaches_the_name_cache(
     await eventually(renamed_back)
 
 
+async def test_links_made_renamed_or_removed_in_another_process_reach_cached_link(
+    two_processes: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    first, second = two_processes
+    assert await first.cached_link(1) is None
+    await second.link(1, ulid(1), "Alice", None)
+
+    async def linked_as(name: str) -> bool:
+        link = await first.cached_link(1)
+        return link is not None and link.ra_name == name
+
+    await eventually(lambda: linked_as("Alice"))
+    await second.refresh_name(ulid(1), "Alicia")
+    await eventually(lambda: linked_as("Alicia"))
+    await second.link(2, ulid(1), "ALICIA", None)  # renames the account for member 1 too
+    await eventually(lambda: linked_as("ALICIA"))
+    await second.unlink(1)
+
+    async def unlinked() -> bool:
+        return await first.cached_link(1) is None
+
+    await eventually(unlinked)
+
+
 async def test_repeats_skip_the_database_while_nothing_invalidates_them(
     two_processes: tuple[PostgresStorage, PostgresStorage], postgres_url: str
 ) -> None:
@@ -790,6 +857,28 @@ async def test_caches_are_dropped_when_the_listening_connection_is_lost(
     await eventually(recorded_again)
     await second.link(1, ulid(1), "Alice", None)
     assert names(await first.guild_links(GUILD)) == ["Alice"]
+
+
+async def test_cached_links_are_dropped_when_the_listening_connection_is_lost(
+    two_processes: tuple[PostgresStorage, PostgresStorage], postgres_url: str
+) -> None:
+    first, _ = two_processes
+    assert await first.cached_link(1) is None
+    await pg_query(
+        postgres_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    # Written behind the storage's back: no notification could have told the process.
+    await pg_query(postgres_url, f"INSERT INTO links VALUES (1, '{ulid(1)}', 'Alice', now())")
+
+    async def listening_again() -> bool:
+        await first.record_member(GUILD, 9)
+        return first.member_known(GUILD, 9)  # known only while listening
+
+    await eventually(listening_again)
+    link = await first.cached_link(1)
+    assert link is not None and link.ra_name == "Alice"
 
 
 # -- the game catalogue (both backends) -------------------------------------------------------------

@@ -87,6 +87,12 @@ class Storage(Protocol):
         """The member's link, if any."""
         ...
 
+    async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
+        """The member's link as `get_link` gives it, from memory once this process has read it: for what
+        runs at every keystroke. Another process's change reaches the memory a few milliseconds after its
+        commit (PostgreSQL's notifications), so commands use `get_link`."""
+        ...
+
     async def count_links(self) -> int:
         """How many members are linked, in the whole database."""
         ...

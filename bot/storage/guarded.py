@@ -78,6 +78,10 @@ class GuardedStorage:
         """The member's link, if any."""
         return await self._watch(self.backend.get_link(discord_user_id))
 
+    async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
+        """The member's link, from memory when this process knows it (see `Storage.cached_link`)."""
+        return await self._watch(self.backend.cached_link(discord_user_id))
+
     async def count_links(self) -> int:
         """How many members are linked, in the whole database."""
         return await self._watch(self.backend.count_links())

@@ -5,8 +5,9 @@ Schema steps come from the same list as SQLite's (`bot.storage.migrations`); the
 migrate once. Every write is committed before its method returns.
 
 Caches across processes: each process remembers the memberships it has written (so repeated
-`record_member` calls skip the database) and the name every link to an RA account carries (so no-op
-renames skip it). Writes that make another process's cache stale (`unlink`, a name change by `link` or
+`record_member` calls skip the database), the name every link to an RA account carries (so no-op
+renames skip it) and the links it has read (for `cached_link`, which autocomplete asks at
+every keystroke). Writes that make another process's cache stale (`unlink`, `link`, a name change by
 `refresh_name`) send a NOTIFY on `NOTIFY_CHANNEL` in their transaction, and every process LISTENs on a
 dedicated connection and forgets what they name. The caches are used only while that connection is up,
 and forgotten whenever it drops, so a process never skips a write on the strength of an entry it could
@@ -44,6 +45,7 @@ from bot.storage.base import (
 )
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_postgres import PostgresFeedStore
+from bot.storage.link_memo import NOT_KNOWN, LinkMemo
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 from bot.waiting import wait_until_set
 
@@ -164,6 +166,7 @@ class PostgresStorage(PostgresFeedStore):
         self._known_members: set[tuple[int, int]] = set()
         # RA account -> the name every link to it is known to carry, so no-op renames skip the database.
         self._known_names: dict[str, str] = {}
+        self._links = LinkMemo(_KNOWN_MEMBERS_CAP)
         # Group commit: members first seen together are written in one statement.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
         # Lease name -> the connection whose session holds its advisory lock.
@@ -347,18 +350,23 @@ class PostgresStorage(PostgresFeedStore):
         kind, _, value = str(payload).partition(":")
         if kind == "u" and value.isdigit():
             self._forget_user(int(value))
+        elif kind == "l" and value.isdigit():
+            self._links.forget(int(value))
         elif kind == "n":
             self._epoch += 1
             self._known_names.pop(value, None)
+            self._links.forget_account(value)
         else:
             self._forget_all()
 
     def _forget_user(self, discord_user_id: int) -> None:
         self._epoch += 1
+        self._links.forget(discord_user_id)
         self._known_members = {pair for pair in self._known_members if pair[1] != discord_user_id}
 
     def _forget_all(self) -> None:
         self._epoch += 1
+        self._links.clear()
         self._known_members.clear()
         self._known_names.clear()
 
@@ -410,11 +418,20 @@ class PostgresStorage(PostgresFeedStore):
                     guild_id,
                     discord_user_id,
                 )
-            await conn.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, f"n:{ra_ulid}")
+            await conn.execute(
+                "SELECT pg_notify($1, $2), pg_notify($1, $3)",
+                NOTIFY_CHANNEL,
+                f"n:{ra_ulid}",
+                f"l:{discord_user_id}",
+            )
             assert row is not None  # INSERT ... RETURNING always returns the row
             return _account(row)
 
-        account = await self._transact(write)
+        try:
+            account = await self._transact(write)
+        finally:
+            self._links.forget_account(ra_ulid)  # the others linked to it carry its new name
+            self._links.forget(discord_user_id)  # read again next time (a failed write may have committed)
         if guild_id is not None:
             self._remember_member(epoch, guild_id, discord_user_id)
         self._remember_name(epoch, ra_ulid, ra_name)
@@ -427,11 +444,20 @@ class PostgresStorage(PostgresFeedStore):
 
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
+        stamp = self._links.stamp()
         async with self._call() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_LINK_COLUMNS} FROM links AS l WHERE l.discord_user_id = $1", discord_user_id
             )
-        return None if row is None else _account(row)
+        link = None if row is None else _account(row)
+        self._links.fill(stamp, discord_user_id, link)  # used only while listening (`cached_link`)
+        return link
+
+    async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
+        """The member's link, from memory once read while listening for other processes' changes (which
+        reach it a few milliseconds after they commit)."""
+        known = self._links.get(discord_user_id) if self._listening else NOT_KNOWN
+        return await self.get_link(discord_user_id) if known is NOT_KNOWN else known
 
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
@@ -489,6 +515,13 @@ class PostgresStorage(PostgresFeedStore):
         if self.name_known(ra_ulid, ra_name):
             return
         epoch = self._epoch
+        try:
+            await self._rename(ra_ulid, ra_name)
+        finally:
+            self._links.forget_account(ra_ulid)
+        self._remember_name(epoch, ra_ulid, ra_name)
+
+    async def _rename(self, ra_ulid: str, ra_name: str) -> None:
         async with self._call() as conn:
             await conn.execute(
                 "WITH renamed AS (UPDATE links SET ra_name = $1 WHERE ra_ulid = $2 "
@@ -499,7 +532,6 @@ class PostgresStorage(PostgresFeedStore):
                 NOTIFY_CHANNEL,
                 f"n:{ra_ulid}",
             )
-        self._remember_name(epoch, ra_ulid, ra_name)
 
     async def guild_links(self, guild_id: int) -> list[LinkedAccount]:
         """Linked members of the guild, ordered by RA name (case-insensitive)."""

@@ -43,6 +43,7 @@ from bot.storage.base import (
 )
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_sqlite import SQLiteFeedStore
+from bot.storage.link_memo import NOT_KNOWN, LinkMemo
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 from bot.storage.sqlite_transaction import immediate_transaction
 
@@ -121,6 +122,7 @@ class SQLiteStorage(SQLiteFeedStore):
         self._known_members: set[tuple[int, int]] = set()
         # RA account -> the name every link to it is known to carry, so no-op renames skip the disk.
         self._known_names: dict[str, str] = {}
+        self._links = LinkMemo(_KNOWN_MEMBERS_CAP)  # touched on the event loop's thread only
         # Group commit: members first seen together are written in one transaction.
         self._member_writes: GroupCommit[tuple[int, int]] = GroupCommit(self._write_members)
         self._known_lock = threading.Lock()
@@ -168,13 +170,25 @@ class SQLiteStorage(SQLiteFeedStore):
         Other members linked to the same RA account get its fresh name too.
         """
         check_link_fields(ra_ulid, ra_name)
-        account = await self._run(self._link_sync, discord_user_id, ra_ulid, ra_name, guild_id)
+        try:
+            account = await self._run(self._link_sync, discord_user_id, ra_ulid, ra_name, guild_id)
+        finally:
+            self._links.forget_account(ra_ulid)  # the others linked to it carry its new name
+            self._links.forget(discord_user_id)  # read again next time (a failed write may have committed)
         self._remember_name(ra_ulid, ra_name)
         return account
 
     async def get_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, if any."""
-        return await self._run(self._get_link_sync, discord_user_id)
+        stamp = self._links.stamp()
+        link = await self._run(self._get_link_sync, discord_user_id)
+        self._links.fill(stamp, discord_user_id, link)
+        return link
+
+    async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
+        """The member's link, from memory once read (one process per SQLite file: always current)."""
+        known = self._links.get(discord_user_id)
+        return await self.get_link(discord_user_id) if known is NOT_KNOWN else known
 
     async def count_links(self) -> int:
         """How many members are linked, in the whole database."""
@@ -183,7 +197,11 @@ class SQLiteStorage(SQLiteFeedStore):
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything
         was deleted."""
-        return await self._run(self._unlink_sync, discord_user_id)
+        try:
+            deleted = await self._run(self._unlink_sync, discord_user_id)
+        finally:
+            self._links.forget(discord_user_id)
+        return deleted
 
     async def record_member(self, guild_id: int, discord_user_id: int) -> None:
         """Note that the member used the bot in the guild; repeats skip the database.
@@ -210,7 +228,10 @@ class SQLiteStorage(SQLiteFeedStore):
         check_link_fields(ra_ulid, ra_name)
         if self.name_known(ra_ulid, ra_name):
             return
-        await self._run(self._refresh_name_sync, ra_ulid, ra_name)
+        try:
+            await self._run(self._refresh_name_sync, ra_ulid, ra_name)
+        finally:
+            self._links.forget_account(ra_ulid)
         self._remember_name(ra_ulid, ra_name)
 
     def _remember_name(self, ra_ulid: str, ra_name: str) -> None:

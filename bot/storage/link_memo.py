@@ -1,0 +1,65 @@
+"""Members' links as this process last read or wrote them, so that asking again (every keystroke of an
+autocomplete) needs no trip to the database. Both backends keep one; each decides when it may be used."""
+
+from __future__ import annotations
+
+import enum
+
+from bot.storage.base import LinkedAccount
+
+
+class NotKnown(enum.Enum):
+    """The memo has no entry for the member: ask the database."""
+
+    NOT_KNOWN = enum.auto()
+
+
+NOT_KNOWN = NotKnown.NOT_KNOWN
+
+
+class LinkMemo:
+    """Discord member -> their link, or None for a member known to have none.
+
+    A read fills an entry only if no change to links happened while it ran: take `stamp()` before the
+    read and pass it to `fill`. A write drops what it changes (`forget`, `forget_account`), so the next
+    read takes it from the database; `clear` drops everything. At `cap` entries it starts again empty.
+    """
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._links: dict[int, LinkedAccount | None] = {}
+        self._changes = 0
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def get(self, discord_user_id: int) -> LinkedAccount | NotKnown | None:
+        return self._links.get(discord_user_id, NOT_KNOWN)
+
+    def stamp(self) -> int:
+        return self._changes
+
+    def fill(self, stamp: int, discord_user_id: int, link: LinkedAccount | None) -> None:
+        """Keeps what a read started at `stamp` found, unless links changed meanwhile."""
+        if stamp != self._changes:
+            return
+        if len(self._links) >= self._cap and discord_user_id not in self._links:
+            self._links.clear()
+        self._links[discord_user_id] = link
+
+    def forget(self, discord_user_id: int) -> None:
+        self._changes += 1
+        self._links.pop(discord_user_id, None)
+
+    def forget_account(self, ra_ulid: str) -> None:
+        """Drops every member linked to the RetroAchievements account (it was renamed)."""
+        self._changes += 1
+        stale = [
+            member for member, link in self._links.items() if link is not None and link.ra_ulid == ra_ulid
+        ]
+        for member in stale:
+            del self._links[member]
+
+    def clear(self) -> None:
+        self._changes += 1
+        self._links.clear()
