@@ -98,12 +98,30 @@ def _trigrams(key: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
+_Row = tuple[int, str, int, str, str | None, int | None, int | None]
+
+
+def _row(game: CatalogueGame) -> _Row:
+    return (
+        game.game_id,
+        game.title,
+        game.console_id,
+        game.console_name,
+        game.image_icon,
+        game.achievements,
+        game.points,
+    )
+
+
 class TitleIndex:
     """The catalogue's games by ID and by title. Build it once per refresh (it takes a moment for
-    thousands of games: build it off the event loop); `add` puts a game in without a rebuild."""
+    thousands of games: build it off the event loop); `add` puts a game in without a rebuild.
+
+    Games are kept as plain tuples and named on the way out: the garbage collector stops tracking a
+    tuple of plain values, not a named tuple, so ten thousand games would lengthen its full passes."""
 
     def __init__(self, games: Iterable[CatalogueGame] = ()) -> None:
-        self._by_id: dict[int, CatalogueGame] = {}
+        self._by_id: dict[int, _Row] = {}
         self._keys_of: dict[int, tuple[str, ...]] = {}
         self._sorted: list[tuple[str, int]] = []  # (key, game_id) for every key of every game
         self._exact: dict[str, tuple[int, ...]] = {}  # tuples: unseen by the garbage collector
@@ -127,10 +145,11 @@ class TitleIndex:
         return game_id in self._by_id
 
     def __iter__(self) -> Iterator[CatalogueGame]:
-        return iter(self._by_id.values())
+        return map(CatalogueGame._make, self._by_id.values())
 
     def get(self, game_id: int) -> CatalogueGame | None:
-        return self._by_id.get(game_id)
+        row = self._by_id.get(game_id)
+        return None if row is None else CatalogueGame._make(row)
 
     def is_title(self, text: str) -> bool:
         """Whether `text` is exactly some game's title (in normalized form)."""
@@ -152,7 +171,7 @@ class TitleIndex:
         """Files the game everywhere but in the two sorted lists; returns its keys."""
         game_id = game.game_id
         keys = tuple(key for key in title_keys(game.title) if key)
-        self._by_id[game_id] = game
+        self._by_id[game_id] = _row(game)
         self._keys_of[game_id] = keys
         base = base_title(game.title)
         if base is not None:
@@ -210,28 +229,31 @@ class TitleIndex:
                 if game_id not in exclude:
                     chosen[game_id] = None
                 if len(chosen) >= limit:
-                    return [self._by_id[game_id] for game_id in chosen]
+                    return self._games(chosen)
         if not chosen:
             chosen = dict.fromkeys(game_id for game_id in self._close(query) if game_id not in exclude)
-        return [self._by_id[game_id] for game_id in list(chosen)[:limit]]
+        return self._games(list(chosen)[:limit])
 
     def starting_with(self, text: str, limit: int = 25) -> list[CatalogueGame]:
         """Games whose title starts with `text` (normalized), alphabetical, subsets last."""
         query = normalize(text)
-        return [self._by_id[i] for i in self._alphabetical(self._prefixed(query))][:limit] if query else []
+        return self._games(self._alphabetical(self._prefixed(query))[:limit]) if query else []
+
+    def _games(self, game_ids: Iterable[int]) -> list[CatalogueGame]:
+        by_id = self._by_id
+        return [CatalogueGame._make(by_id[game_id]) for game_id in game_ids]
 
     def _lookup(self, game_ids: list[int], how: How) -> Lookup:
         unique = list(dict.fromkeys(game_ids))
-        games = tuple(self._by_id[game_id] for game_id in self._alphabetical(unique))
-        return Lookup(games, how, len(unique))
+        return Lookup(tuple(self._games(self._alphabetical(unique))), how, len(unique))
 
     def _alphabetical(self, game_ids: list[int]) -> list[int]:
         """Games then subsets, each by title, then by console and ID (games added since the build last)."""
         return sorted(dict.fromkeys(game_ids), key=self._rank.__getitem__)
 
     def _order(self, game_id: int) -> tuple[bool, str, str, int]:
-        game = self._by_id[game_id]
-        return (game_id in self._subset_of, self._keys_of[game_id][0], game.console_name, game_id)
+        console_name = CatalogueGame._make(self._by_id[game_id]).console_name
+        return (game_id in self._subset_of, self._keys_of[game_id][0], console_name, game_id)
 
     def _prefixed(self, query: str, cap: int = MAX_TIER_MATCHES) -> list[int]:
         """Games with a key starting with `query` (at most `cap`), in key order."""

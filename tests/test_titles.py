@@ -3,6 +3,7 @@ then properties over generated lists (hypothesis)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import pytest
@@ -403,3 +404,15 @@ def test_resolving_a_list_is_linear_in_its_length(build: Callable[[int], str]) -
 
     ratio = _cost(resolve, long) / max(_cost(resolve, short), 1e-7)
     assert ratio < 1000, f"{ratio:.0f}x the work for 100x the input"
+
+
+def test_the_index_keeps_its_games_out_of_the_garbage_collectors_sight() -> None:
+    """Ten thousand tracked games would lengthen every full collection while members type."""
+    games = [CatalogueGame(n, f"Untracked Quest {n}", 1, "Genesis/Mega Drive") for n in range(1, 200)]
+    index = TitleIndex(games)
+    del games
+    gc.collect()  # plain tuples of plain values stop being tracked at their first collection
+    tracked = [o for o in gc.get_objects() if isinstance(o, tuple) and "Untracked Quest 7" in o]
+    assert tracked == []
+    assert index.get(7) == CatalogueGame(7, "Untracked Quest 7", 1, "Genesis/Mega Drive")
+    assert [game.game_id for game in index.suggest("untracked quest 7", 3)] == [7, 70, 71]

@@ -14,7 +14,7 @@ class CatalogueGame(NamedTuple):
     give them; `image_icon` is a checked relative path or https URL (see `bot.ra.models.image_path`).
 
     A named tuple rather than a dataclass: smaller and quicker to build. (Unlike plain tuples, named
-    tuples stay tracked by the garbage collector, so ten thousand of them do lengthen its full passes.)"""
+    tuples stay tracked by the garbage collector: `bot.titles.TitleIndex` keeps plain ones.)"""
 
     game_id: int
     title: str
