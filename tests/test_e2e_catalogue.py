@@ -7,12 +7,15 @@ the bot stored.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
 from bot.catalogue.model import CatalogueGame
@@ -259,6 +262,29 @@ async def test_autocomplete_leaves_out_games_already_listed_and_finds_titles_wit
     ]
     assert await sandbox.autocomplete("progress", "games", games="1, ") == []
     assert sandbox.ra.requests == []
+
+
+async def test_an_answered_autocomplete_is_freed_without_the_garbage_collector(sandbox: Sandbox) -> None:
+    """Keystrokes come by the dozen a second: what each leaves behind must not wait for the collector."""
+
+    def interactions() -> int:
+        return sum(1 for thing in gc.get_objects() if isinstance(thing, discord.Interaction))
+
+    for _ in range(100):  # the bot freezes what it built at start once ready, hiding it from get_objects
+        if gc.get_freeze_count():
+            break
+        await asyncio.sleep(0.01)
+    gc.disable()
+    try:
+        before = interactions()
+        assert await sandbox.autocomplete("progress", "games", games="sonic")
+        for _ in range(50):  # until the bot's task for it has ended
+            if interactions() == before:
+                break
+            await asyncio.sleep(0.02)
+        assert interactions() == before
+    finally:
+        gc.enable()
 
 
 async def test_autocomplete_over_ten_thousand_games_gives_25_at_most() -> None:
