@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.game_items import QUOTES, split_typing, title_starts, typed_ids
 
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 SOURCE_SECONDS = 0.5
 
 
-@dataclass(frozen=True)
-class GameChoice:
-    """One suggested game; choosing it puts its ID in the option, so it is exactly this game."""
+class GameChoice(NamedTuple):
+    """One suggested game; choosing it puts its ID in the option, so it is exactly this game. (A named
+    tuple: a keystroke builds up to 50 of them.)"""
 
     game_id: int
     title: str
