@@ -257,7 +257,9 @@ def bot_env(fakes: Child, index: int, data_dir: str) -> dict[str, str]:
 
 
 async def wait_for_catalogue(bots: Bots) -> None:
-    """Until the real bot has every console's games and answers a title from its index."""
+    """Until the real bot has every console's games, has built its index of them for the last time
+    (its first refresh pass is over: a rebuild would take a core from the rounds) and answers a title."""
+    await bots.real.request({"op": "settle", "timeout": 60.0})
     for _ in range(600):
         upstream = await bots.fakes.request({"op": "upstream"})
         if upstream["requests"].get("API_GetGameList", 0) >= upstream["consoles"]:
