@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.storage.base import LinkedAccount
 from bot.storage.link_memo import NOT_KNOWN, LinkMemo
 
@@ -34,18 +36,29 @@ def test_a_read_no_change_overlapped_is_kept_none_included() -> None:
     assert len(memo) == 2
 
 
-def test_a_read_that_a_change_overlapped_is_not_kept() -> None:
-    changes: list[Callable[[LinkMemo], None]] = [
-        lambda memo: memo.forget(9),
-        lambda memo: memo.forget_account("01J0000000000000000000000Z"),
-        lambda memo: memo.clear(),
-    ]
+CHANGES: list[Callable[[LinkMemo], None]] = [
+    lambda memo: memo.forget(9),
+    lambda memo: memo.forget_account("01J0000000000000000000000Z"),
+    lambda memo: memo.clear(),
+]
+
+
+@pytest.mark.parametrize("earlier", [None, *CHANGES])
+@pytest.mark.parametrize("changes", [[a] for a in CHANGES] + [[a, b] for a in CHANGES for b in CHANGES])
+def test_a_read_that_changes_overlapped_is_not_kept(
+    earlier: Callable[[LinkMemo], None] | None, changes: list[Callable[[LinkMemo], None]]
+) -> None:
+    memo = LinkMemo(cap=10)
+    if earlier is not None:
+        earlier(memo)  # changes before the read do not matter
+    memo.fill(memo.stamp(), 2, BOB)
+    stamp = memo.stamp()
     for change in changes:
-        memo = LinkMemo(cap=10)
-        stamp = memo.stamp()
-        change(memo)  # a write lands while the read is running: what the read saw may be old
-        memo.fill(stamp, 1, ALICE)
-        assert memo.get(1) is NOT_KNOWN
+        change(memo)  # writes land while the read is running: what it saw may be old
+    memo.fill(stamp, 1, ALICE)
+    assert memo.get(1) is NOT_KNOWN
+    memo.fill(memo.stamp(), 1, ALICE)  # a read after them is kept
+    assert memo.get(1) == ALICE
 
 
 def remembering(*links: tuple[int, LinkedAccount | None], cap: int = 10) -> LinkMemo:
