@@ -23,7 +23,7 @@ from bot.ra.cache import Missing, TTLCache
 from bot.ra.client import RAClient
 from bot.ra.player_games import RecentGame
 from bot.reports.player_games import RECENT_GAMES
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +98,16 @@ async def recent_games(
 
 def recently_played_source(client: RAClient, storage: Storage, spawn: Spawn) -> GameSuggestionSource:
     """The games autocomplete's first source (`bot.game_suggestion_sources`): the recently played games
-    of the `user` typed so far, else of the member's linked account."""
+    of the `user` typed so far, else of the member's linked account (none while storage fails)."""
 
     async def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
         typed_user = request.options.get("user")
-        found = await recent_games(client, storage, request.member_id, typed_user, request.typed, spawn=spawn)
+        try:
+            found = await recent_games(
+                client, storage, request.member_id, typed_user, request.typed, spawn=spawn
+            )
+        except StorageError:
+            return []  # the link cannot be read: the other sources still answer
         return [
             GameChoice(game.info.game_id, game.info.title, game.info.console_name) for game in found[:limit]
         ]

@@ -264,6 +264,15 @@ async def test_autocomplete_leaves_out_games_already_listed_and_finds_titles_wit
     assert sandbox.ra.requests == []
 
 
+async def test_titles_are_suggested_while_storage_fails(sandbox: Sandbox) -> None:
+    """The member's link is in storage, the titles are in memory: a failing storage costs only the
+    player's recently played games."""
+    await sandbox.bot.storage.backend.close()  # from now on every storage call fails at once
+    assert await sandbox.autocomplete("progress", "games", games="1, streets of") == [
+        {"name": "Streets of Rage 2 · Genesis/Mega Drive", "value": "1, 3"}
+    ]
+
+
 async def test_an_answered_autocomplete_is_freed_without_the_garbage_collector(sandbox: Sandbox) -> None:
     """Keystrokes come by the dozen a second: what each leaves behind must not wait for the collector."""
 
