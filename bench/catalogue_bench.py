@@ -337,7 +337,7 @@ async def suggestion_code_ms(data: Dataset, typed: list[str]) -> float:
     def choices(games: list[CatalogueGame]) -> list[GameChoice]:
         return [GameChoice(g.game_id, g.title, g.console_name) for g in games]
 
-    async def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
+    def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
         return choices(index.suggest(request.typed, limit, request.exclude))
 
     def whole(text: str, limit: int) -> list[GameChoice]:
@@ -346,7 +346,7 @@ async def suggestion_code_ms(data: Dataset, typed: list[str]) -> float:
     typing = Typing(MEMBER_BASE, None, {})
     start = time.process_time()
     for text in typed:
-        await complete_games([source], text, typing, whole_titles=whole)
+        complete_games([source], text, typing, whole_titles=whole)
     return 1000 * (time.process_time() - start) / len(typed)
 
 

@@ -95,7 +95,7 @@ async def suggestions(sandbox: Sandbox, keystrokes: int) -> None:
 
     async def keystroke(typed: str) -> tuple[float, int]:
         start = time.perf_counter()
-        choices = await recently_played_choices(
+        choices = recently_played_choices(
             bot.ra, bot.storage, member, None, typed, spawn=bot.background.spawn
         )
         return time.perf_counter() - start, len(choices)

@@ -3,25 +3,19 @@
 Each source answers "which games might the member mean by the item they are typing?". Sources run in
 order and earlier ones come first in the list Discord shows: the bot registers the catalogue's title
 search (`Catalogue.suggest`), and a source of the player's recently played games goes in front of it
-(`bot.game_suggestion_sources.insert(0, source)`). A source must answer from local data: one that has
-to fetch should start the fetch for the next keystroke and answer with what it has now; any source
-still running after `SOURCE_SECONDS` is left out of this answer.
+(`bot.game_suggestion_sources.insert(0, source)`). A source is a plain function, not a coroutine: it
+answers from what the process holds in memory, and what it lacks it starts fetching in the background
+for a later keystroke (see `bot.recently_played`). So a keystroke never waits on a database or on
+RetroAchievements, and needs no time limit of its own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.game_items import QUOTES, split_typing, title_starts, typed_ids
-
-log = logging.getLogger(__name__)
-
-#: The most time one source gets: Discord drops an autocomplete not answered within 3 s.
-SOURCE_SECONDS = 0.5
 
 
 class GameChoice(NamedTuple):
@@ -49,11 +43,11 @@ class SuggestionRequest:
     exclude: frozenset[int] = frozenset()
 
 
-GameSuggestionSource = Callable[[SuggestionRequest, int], Awaitable[Sequence[GameChoice]]]
-"""`source(request, limit)`: at most `limit` games, best first."""
+GameSuggestionSource = Callable[[SuggestionRequest, int], Sequence[GameChoice]]
+"""`source(request, limit)`: at most `limit` games, best first, from memory (see the module's doc)."""
 
 
-async def suggest_games(
+def suggest_games(
     sources: Sequence[GameSuggestionSource], request: SuggestionRequest, limit: int
 ) -> list[GameChoice]:
     """Up to `limit` games from the sources in order, each game once, none of `request.exclude`."""
@@ -61,13 +55,7 @@ async def suggest_games(
     for source in sources:
         if len(chosen) >= limit:
             break
-        try:
-            async with asyncio.timeout(SOURCE_SECONDS):
-                found = await source(request, limit - len(chosen))
-        except TimeoutError:
-            log.debug("A game suggestion source took over %.1f s and was left out", SOURCE_SECONDS)
-            continue
-        for choice in found:
+        for choice in source(request, limit - len(chosen)):
             if choice.game_id not in chosen and choice.game_id not in request.exclude:
                 chosen[choice.game_id] = choice
     return list(chosen.values())[:limit]
@@ -87,7 +75,7 @@ MAX_CHOICES = 25
 MAX_VALUE = 100
 
 
-async def complete_games(
+def complete_games(
     sources: Sequence[GameSuggestionSource],
     typed: str,
     typing: Typing,
@@ -122,5 +110,5 @@ async def complete_games(
     for kept, start in starts:
         add(whole_titles(start + item, limit), kept)
     request = SuggestionRequest(typing.member_id, typing.guild_id, typing.options, item, frozenset(taken))
-    add(await suggest_games(sources, request, limit - len(pairs)), head)
+    add(suggest_games(sources, request, limit - len(pairs)), head)
     return pairs

@@ -1,8 +1,9 @@
-"""Autocomplete suggestions from a player's recently played games, answered from what is cached only.
+"""Autocomplete suggestions from a player's recently played games, answered from memory only.
 
-A list not cached yet is fetched in the background, for the next keystroke: a suggestion never waits
-on RetroAchievements. With a Redis cache, which cannot be read without I/O, the lists this process
-fetched are kept here for `MEMO_SECONDS`.
+A list not cached yet, or a member's link storage has not read yet, is fetched in the background for
+the next keystroke: a suggestion never waits on RetroAchievements or on the database. With a Redis
+cache, which cannot be read without I/O, the lists this process fetched are kept here for
+`MEMO_SECONDS`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import re
 import unicodedata
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.ra.cache import Missing, TTLCache
 from bot.ra.client import RAClient
 from bot.ra.player_games import RecentGame
 from bot.reports.player_games import RECENT_GAMES
-from bot.storage import Storage, StorageError
+from bot.storage import NOT_KNOWN, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ _NOT_WORD = re.compile(r"[\W_]+")
 @dataclass
 class _Memo:
     games: TTLCache[str, tuple[RecentGame, ...]] = field(default_factory=lambda: TTLCache(MEMO_ENTRIES))
-    fetching: set[str] = field(default_factory=set)
+    pending: set[str] = field(default_factory=set)  # what is being fetched for a later keystroke
 
 
 _memos: weakref.WeakKeyDictionary[RAClient, _Memo] = weakref.WeakKeyDictionary()
 
 
-async def recently_played_choices(
+def recently_played_choices(
     client: RAClient,
     storage: Storage,
     member_id: int,
@@ -63,16 +64,16 @@ async def recently_played_choices(
     `limit`. The label is "Title · Console"; the value is the game ID as text: the caller puts back
     the items typed before this one.
 
-    Never waits on RetroAchievements: when the list is not cached, `spawn` is given a coroutine that
-    fetches it (errors logged, never raised), and the answer is `[]`. `spawn` is the bot's background
-    runner, `bot.background.spawn`. May raise `StorageError` (looking up the linked account): the
-    autocomplete's deadline guard handles it.
+    Answers at once, from memory: the member's link as storage last read it (`Storage.known_link`),
+    the list as cached. What is missing (the link, the list) is fetched by a coroutine given to `spawn`
+    (the bot's background runner, `bot.background.spawn`; errors logged, never raised), once however
+    many keystrokes ask, for a later keystroke; meanwhile the answer is `[]`.
     """
-    found = await recent_games(client, storage, member_id, typed_user, typed_item, spawn=spawn)
+    found = recent_games(client, storage, member_id, typed_user, typed_item, spawn=spawn)
     return [(_label(game), str(game.info.game_id)) for game in found[: max(0, limit)]]
 
 
-async def recent_games(
+def recent_games(
     client: RAClient,
     storage: Storage,
     member_id: int,
@@ -81,33 +82,31 @@ async def recent_games(
     *,
     spawn: Spawn,
 ) -> list[RecentGame]:
-    """The player's recently played games that match `typed_item`, most recent first, from the cache
+    """The player's recently played games that match `typed_item`, most recent first, from memory
     only (see `recently_played_choices`)."""
     player = _typed_player(typed_user)
     if player is None:
-        link = await storage.cached_link(member_id)
+        link = storage.known_link(member_id)
+        if link is NOT_KNOWN:
+            _later(client, f"member {member_id}", lambda: _learn_link(client, storage, member_id), spawn)
+            return []
         if link is None:
             return []
         player = link.ra_ulid
     games = _cached(client, player)
     if games is None:
-        _fetch_later(client, player, spawn)
+        _later(client, player.lower(), lambda: _fetch(client, player), spawn)
         return []
     return [game for game in games if _matches(game, typed_item)]
 
 
 def recently_played_source(client: RAClient, storage: Storage, spawn: Spawn) -> GameSuggestionSource:
     """The games autocomplete's first source (`bot.game_suggestion_sources`): the recently played games
-    of the `user` typed so far, else of the member's linked account (none while storage fails)."""
+    of the `user` typed so far, else of the member's linked account."""
 
-    async def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
+    def source(request: SuggestionRequest, limit: int) -> list[GameChoice]:
         typed_user = request.options.get("user")
-        try:
-            found = await recent_games(
-                client, storage, request.member_id, typed_user, request.typed, spawn=spawn
-            )
-        except StorageError:
-            return []  # the link cannot be read: the other sources still answer
+        found = recent_games(client, storage, request.member_id, typed_user, request.typed, spawn=spawn)
         return [
             GameChoice(game.info.game_id, game.info.title, game.info.console_name) for game in found[:limit]
         ]
@@ -135,24 +134,41 @@ def _cached(client: RAClient, player: str) -> tuple[RecentGame, ...] | None:
     return None if isinstance(remembered, Missing) else remembered
 
 
-def _fetch_later(client: RAClient, player: str, spawn: Spawn) -> None:
+def _later(client: RAClient, key: str, job: Callable[[], Awaitable[None]], spawn: Spawn) -> None:
+    """Starts `job()` in the background unless a job with the same key is still running."""
     memo = _memos.setdefault(client, _Memo())
-    key = player.lower()
-    if key in memo.fetching:
+    if key in memo.pending:
         return
-    memo.fetching.add(key)
+    memo.pending.add(key)
 
-    async def fetch() -> None:
+    async def run() -> None:
         try:
-            await memo.games.get_or_load(
-                key, lambda: client.get_user_recently_played(player, RECENT_GAMES), MEMO_SECONDS
-            )
-        except RAError as error:
-            log.debug("Recently played games for suggestions: %s", error)
+            await job()
         finally:
-            memo.fetching.discard(key)
+            memo.pending.discard(key)
 
-    spawn(fetch())
+    spawn(run())
+
+
+async def _learn_link(client: RAClient, storage: Storage, member_id: int) -> None:
+    """Reads the member's link into storage's memory, then fetches their account's list if need be."""
+    try:
+        link = await storage.cached_link(member_id)
+    except StorageError as error:
+        log.debug("Linked account for suggestions: %s", error)
+        return
+    if link is not None and _cached(client, link.ra_ulid) is None:
+        await _fetch(client, link.ra_ulid)
+
+
+async def _fetch(client: RAClient, player: str) -> None:
+    memo = _memos.setdefault(client, _Memo())
+    try:
+        await memo.games.get_or_load(
+            player.lower(), lambda: client.get_user_recently_played(player, RECENT_GAMES), MEMO_SECONDS
+        )
+    except RAError as error:
+        log.debug("Recently played games for suggestions: %s", error)
 
 
 def _words(text: str) -> list[str]:

@@ -118,7 +118,7 @@ class GameList(app_commands.Transformer):
     async def autocomplete(
         self, interaction: discord.Interaction[Any], value: int | float | str, /
     ) -> Choices:
-        return await _games_in_time(interaction, str(value), single=False)
+        return _games_for(interaction, str(value), single=False)
 
 
 class OneGame(app_commands.Transformer):
@@ -130,23 +130,24 @@ class OneGame(app_commands.Transformer):
     async def autocomplete(
         self, interaction: discord.Interaction[Any], value: int | float | str, /
     ) -> Choices:
-        return await _games_in_time(interaction, str(value), single=True)
+        return _games_for(interaction, str(value), single=True)
 
 
-async def _games_in_time(interaction: discord.Interaction[Any], typed: str, *, single: bool) -> Choices:
+def _games_for(interaction: discord.Interaction[Any], typed: str, *, single: bool) -> Choices:
     """Games for the item being typed: the bot's suggestion sources in order (recently played games,
-    when a source gives them, then the catalogue's titles), inside Discord's deadline."""
+    when a source gives them, then the catalogue's titles), from memory, at once."""
     bot = _bot(interaction)
     options = {name: str(value) for name, value in interaction.namespace}
     typing = Typing(interaction.user.id, interaction.guild_id, options)
-    suggestions = complete_games(
-        bot.game_suggestion_sources,
-        typed,
-        typing,
-        whole_titles=bot.catalogue.starting_with,
-        single=single,
+    return choices(
+        complete_games(
+            bot.game_suggestion_sources,
+            typed,
+            typing,
+            whole_titles=bot.catalogue.starting_with,
+            single=single,
+        )
     )
-    return await _in_time(suggestions)
 
 
 class AwardKinds(app_commands.Transformer):

@@ -3,7 +3,6 @@ recently played suggestions, through the real bot against the fake Discord and R
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
@@ -354,11 +353,11 @@ async def test_a_failing_completion_request_is_a_clear_private_answer() -> None:
 # -- recently played suggestions ----------------------------------------------------------------------
 
 
-async def suggest(
+def suggest(
     sandbox: Sandbox, typed_user: str | None, typed: str, member: int = DEFAULT_MEMBER_ID, limit: int = 25
 ) -> Any:
     bot = sandbox.bot
-    return await recently_played_choices(
+    return recently_played_choices(
         bot.ra, bot.storage, member, typed_user, typed, spawn=bot.background.spawn, limit=limit
     )
 
@@ -371,41 +370,41 @@ ADA_CHOICES = [
 ]
 
 
-async def test_suggestions_come_from_cache_and_a_missing_list_is_fetched_for_the_next_keystroke(
+async def test_suggestions_answer_from_memory_and_fetch_what_is_missing_for_the_next_keystroke(
     sandbox: Sandbox,
 ) -> None:
-    await link(sandbox, "Ada")
+    await link(sandbox, "Ada")  # a link this process has not read since
     bot = sandbox.bot
-    fetches: list[object] = []
+    jobs: list[object] = []
 
-    def spawn(fetch: Coroutine[Any, Any, None]) -> None:
-        fetches.append(fetch)
-        bot.background.spawn(fetch)
-
-    def keystroke() -> Coroutine[Any, Any, list[tuple[str, str]]]:
-        return recently_played_choices(bot.ra, bot.storage, DEFAULT_MEMBER_ID, None, "", spawn=spawn)
+    def spawn(job: Coroutine[Any, Any, None]) -> None:
+        jobs.append(job)
+        bot.background.spawn(job)
 
     sandbox.ra.delay = 1.0  # the fetch cannot land while the keystrokes are answered
-    keystrokes = [keystroke() for _ in range(5)]
-    assert await asyncio.gather(*keystrokes) == [[]] * 5  # nothing cached: nobody waits
-    assert len(fetches) == 1  # one fetch, whatever the number of keystrokes
+    keystrokes = [
+        recently_played_choices(bot.ra, bot.storage, DEFAULT_MEMBER_ID, None, "", spawn=spawn)
+        for _ in range(5)
+    ]
+    assert keystrokes == [[]] * 5  # neither the link nor the list in memory: answered at once, empty
+    assert len(jobs) == 1  # the link is read, then the list fetched: once, whatever the keystrokes
     await bot.background.settle_all()
     sandbox.ra.delay = 0.0
     assert [r.params for r in sandbox.ra.requests] == [{"y": SANDBOX_API_KEY, "u": ADA_ULID, "c": "10"}]
-    assert await suggest(sandbox, None, "") == ADA_CHOICES
-    assert await suggest(sandbox, "", "SONIC") == [ADA_CHOICES[0], ADA_CHOICES[3]]
-    assert await suggest(sandbox, None, "hedgehog 2") == [ADA_CHOICES[0]]
-    assert await suggest(sandbox, None, "oce ody") == [ADA_CHOICES[1]]
-    assert await suggest(sandbox, None, "1") == [ADA_CHOICES[1], ADA_CHOICES[3]]  # IDs 12 and 1
-    assert await suggest(sandbox, None, "zelda") == []
-    assert await suggest(sandbox, None, "", limit=2) == ADA_CHOICES[:2]
-    assert await suggest(sandbox, None, "", limit=0) == []
+    assert suggest(sandbox, None, "") == ADA_CHOICES
+    assert suggest(sandbox, "", "SONIC") == [ADA_CHOICES[0], ADA_CHOICES[3]]
+    assert suggest(sandbox, None, "hedgehog 2") == [ADA_CHOICES[0]]
+    assert suggest(sandbox, None, "oce ody") == [ADA_CHOICES[1]]
+    assert suggest(sandbox, None, "1") == [ADA_CHOICES[1], ADA_CHOICES[3]]  # IDs 12 and 1
+    assert suggest(sandbox, None, "zelda") == []
+    assert suggest(sandbox, None, "", limit=2) == ADA_CHOICES[:2]
+    assert suggest(sandbox, None, "", limit=0) == []
     assert len(sandbox.ra.requests) == 1
 
 
 async def test_a_game_without_a_console_is_labelled_by_its_title(sandbox: Sandbox) -> None:
     await sandbox.ask("progress", user="Tinkerer")
-    assert await suggest(sandbox, "Tinkerer", "") == [
+    assert suggest(sandbox, "Tinkerer", "") == [
         ("Prototype Cart", "13"),
         ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
     ]
@@ -413,26 +412,26 @@ async def test_a_game_without_a_console_is_labelled_by_its_title(sandbox: Sandbo
 
 async def test_suggestions_follow_the_user_typed_before_the_linked_account(sandbox: Sandbox) -> None:
     await link(sandbox, "Ada")
-    assert await suggest(sandbox, "https://retroachievements.org/user/Scott", "") == []
+    assert suggest(sandbox, "https://retroachievements.org/user/Scott", "") == []
     await sandbox.bot.background.settle_all()
-    scott = await suggest(sandbox, "scott", "")
+    scott = suggest(sandbox, "scott", "")
     assert scott[:2] == [
         ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
         ("Sonic the Hedgehog 2 · Genesis/Mega Drive", "2"),
     ]
-    assert await suggest(sandbox, "not a name!", "") == []  # falls back to the linked account: not cached
+    assert suggest(sandbox, "not a name!", "") == []  # falls back to the linked account: not cached
     await sandbox.bot.background.settle_all()
     assert [r.params["u"] for r in sandbox.ra.requests] == ["Scott", ADA_ULID]
 
 
 async def test_progress_with_no_games_fills_the_cache_suggestions_read(sandbox: Sandbox) -> None:
     await sandbox.ask("progress", user="Ada")
-    assert await suggest(sandbox, "Ada", "") == ADA_CHOICES
+    assert suggest(sandbox, "Ada", "") == ADA_CHOICES
     assert sandbox.ra.count(RECENT) == 1
 
 
 async def test_no_player_no_suggestions_and_no_request(sandbox: Sandbox) -> None:
-    assert await suggest(sandbox, None, "sonic", member=OTHER_MEMBER) == []
+    assert suggest(sandbox, None, "sonic", member=OTHER_MEMBER) == []
     await sandbox.bot.background.settle_all()
     assert sandbox.ra.requests == []
 
@@ -442,14 +441,14 @@ async def test_a_failed_fetch_is_logged_quietly_and_tried_again(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="bot.recently_played")
     sandbox.ra.fail_next(RECENT, "401")
-    assert await suggest(sandbox, "Ada", "") == []
+    assert suggest(sandbox, "Ada", "") == []
     await sandbox.bot.background.settle_all()
     assert [r.getMessage() for r in caplog.records if r.name == "bot.recently_played"] == [
         f"Recently played games for suggestions: {RAConfigurationError().user_message}"
     ]
-    assert await suggest(sandbox, "Ada", "") == []
+    assert suggest(sandbox, "Ada", "") == []
     await sandbox.bot.background.settle_all()
-    assert await suggest(sandbox, "Ada", "") == ADA_CHOICES
+    assert suggest(sandbox, "Ada", "") == ADA_CHOICES
     assert sandbox.ra.count(RECENT) == 2
     assert SANDBOX_API_KEY not in caplog.text
 
@@ -462,10 +461,10 @@ async def test_with_a_redis_cache_the_lists_fetched_here_are_remembered(sandbox:
         background = BackgroundWrites()
         async with RAClient(options, store=store, limiter=limiter) as client:
             ask = recently_played_choices(client, sandbox.bot.storage, 1, "Ada", "", spawn=background.spawn)
-            assert await ask == []
+            assert ask == []
             await background.settle_all()
             again = recently_played_choices(client, sandbox.bot.storage, 1, "Ada", "", spawn=background.spawn)
-            assert await again == ADA_CHOICES
+            assert again == ADA_CHOICES
     assert sandbox.ra.count(RECENT) == 1
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.storage.base import LinkedAccount
-from bot.storage.link_memo import NOT_KNOWN, LinkMemo
+from bot.storage.base import NOT_KNOWN, LinkedAccount
+from bot.storage.link_memo import LinkMemo
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -31,6 +31,7 @@ from bot.storage import (
     DEFAULT_TIMEOUT_SECONDS,
     LATEST_VERSION,
     MIGRATIONS,
+    NOT_KNOWN,
     LinkedAccount,
     SQLiteStorage,
     Storage,
@@ -228,6 +229,17 @@ async def test_cached_link_answers_from_memory_what_was_read(storage: Storage, b
     assert carol is not None and carol.ra_name == "Carol"
     assert await storage.cached_link(1) is None
     assert await storage.cached_link(3) == carol
+
+
+async def test_known_link_answers_at_once_from_what_was_read(storage: Storage) -> None:
+    assert storage.known_link(1) is NOT_KNOWN  # never read: a caller must read it
+    alice = await storage.link(1, ulid(1), "Alice", GUILD)
+    assert storage.known_link(1) is NOT_KNOWN  # a write is not a read
+    assert await storage.get_link(1) == alice
+    assert await storage.get_link(2) is None
+    assert (storage.known_link(1), storage.known_link(2)) == (alice, None)
+    await storage.unlink(1)
+    assert storage.known_link(1) is NOT_KNOWN
 
 
 async def test_cached_link_follows_every_write_of_this_process(storage: Storage) -> None:

@@ -102,7 +102,7 @@ class Catalogue:
         """One game's ID for an ID, a link or a title; raises InvalidInput."""
         return resolve_one_game(raw, self.index, loading=not self.filled)
 
-    async def suggest(self, request: SuggestionRequest, limit: int) -> list[GameChoice]:
+    def suggest(self, request: SuggestionRequest, limit: int) -> list[GameChoice]:
         """The suggestion source of the catalogue's titles (see `bot.game_suggestions`)."""
         return [choice(game) for game in self.index.suggest(request.typed, limit, request.exclude)]
 

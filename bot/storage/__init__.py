@@ -10,7 +10,9 @@ from pathlib import Path
 
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
+    NOT_KNOWN,
     LinkedAccount,
+    NotKnown,
     Storage,
     StorageError,
     StorageUnavailable,
@@ -23,9 +25,11 @@ __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
     "LATEST_VERSION",
     "MIGRATIONS",
+    "NOT_KNOWN",
     "GuardedStorage",
     "LinkedAccount",
     "Migration",
+    "NotKnown",
     "SQLiteStorage",
     "Storage",
     "StorageError",

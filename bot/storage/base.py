@@ -11,6 +11,7 @@ call tries again, and succeeds once the database is back.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import re
 from collections.abc import Sequence
@@ -32,6 +33,15 @@ class StorageError(Exception):
 
 class StorageUnavailable(StorageError):
     """The database cannot answer right now (unreachable, too slow, locked, disk full); retry later."""
+
+
+class NotKnown(enum.Enum):
+    """`Storage.known_link` has no memory of the member: ask `get_link`."""
+
+    NOT_KNOWN = enum.auto()
+
+
+NOT_KNOWN = NotKnown.NOT_KNOWN
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,10 @@ class Storage(Protocol):
         """The member's link as `get_link` gives it, from memory once this process has read it: for what
         runs at every keystroke. Another process's change reaches the memory a few milliseconds after its
         commit (PostgreSQL's notifications), so commands use `get_link`."""
+        ...
+
+    def known_link(self, discord_user_id: int) -> LinkedAccount | NotKnown | None:
+        """What `cached_link` would answer from memory, at once; NOT_KNOWN when it would have to read."""
         ...
 
     async def count_links(self) -> int:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
-from bot.storage.base import LinkedAccount, Storage, StorageError
+from bot.storage.base import LinkedAccount, NotKnown, Storage, StorageError
 from bot.storage.feed import FeedCursor, FeedMember, FeedSettings, FeedStatus, PendingPost, PlannedPost
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,9 @@ class GuardedStorage:
     async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, from memory when this process knows it (see `Storage.cached_link`)."""
         return await self._watch(self.backend.cached_link(discord_user_id))
+
+    def known_link(self, discord_user_id: int) -> LinkedAccount | NotKnown | None:
+        return self.backend.known_link(discord_user_id)
 
     async def count_links(self) -> int:
         """How many members are linked, in the whole database."""

@@ -3,18 +3,7 @@ autocomplete) needs no trip to the database. Both backends keep one; each decide
 
 from __future__ import annotations
 
-import enum
-
-from bot.storage.base import LinkedAccount
-
-
-class NotKnown(enum.Enum):
-    """The memo has no entry for the member: ask the database."""
-
-    NOT_KNOWN = enum.auto()
-
-
-NOT_KNOWN = NotKnown.NOT_KNOWN
+from bot.storage.base import NOT_KNOWN, LinkedAccount, NotKnown
 
 
 class LinkMemo:

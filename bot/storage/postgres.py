@@ -36,7 +36,9 @@ from asyncpg.pool import PoolConnectionProxy
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
+    NOT_KNOWN,
     LinkedAccount,
+    NotKnown,
     StorageError,
     StorageUnavailable,
     check_link_fields,
@@ -45,7 +47,7 @@ from bot.storage.base import (
 )
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_postgres import PostgresFeedStore
-from bot.storage.link_memo import NOT_KNOWN, LinkMemo
+from bot.storage.link_memo import LinkMemo
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 from bot.waiting import wait_until_set
 
@@ -456,8 +458,11 @@ class PostgresStorage(PostgresFeedStore):
     async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, from memory once read while listening for other processes' changes (which
         reach it a few milliseconds after they commit)."""
-        known = self._links.get(discord_user_id) if self._listening else NOT_KNOWN
+        known = self.known_link(discord_user_id)
         return await self.get_link(discord_user_id) if known is NOT_KNOWN else known
+
+    def known_link(self, discord_user_id: int) -> LinkedAccount | NotKnown | None:
+        return self._links.get(discord_user_id) if self._listening else NOT_KNOWN
 
     async def unlink(self, discord_user_id: int) -> bool:
         """Forget the member everywhere (link, memberships, the feed's posts of them); True if anything

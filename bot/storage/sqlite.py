@@ -35,7 +35,9 @@ from typing import ParamSpec, TypeVar
 from bot.catalogue.model import CatalogueGame, Console, StoredConsole
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
+    NOT_KNOWN,
     LinkedAccount,
+    NotKnown,
     StorageError,
     StorageUnavailable,
     check_link_fields,
@@ -43,7 +45,7 @@ from bot.storage.base import (
 )
 from bot.storage.batching import GroupCommit
 from bot.storage.feed_sqlite import SQLiteFeedStore
-from bot.storage.link_memo import NOT_KNOWN, LinkMemo
+from bot.storage.link_memo import LinkMemo
 from bot.storage.migrations import LATEST_VERSION, MIGRATIONS
 from bot.storage.sqlite_transaction import immediate_transaction
 
@@ -187,8 +189,11 @@ class SQLiteStorage(SQLiteFeedStore):
 
     async def cached_link(self, discord_user_id: int) -> LinkedAccount | None:
         """The member's link, from memory once read (one process per SQLite file: always current)."""
-        known = self._links.get(discord_user_id)
+        known = self.known_link(discord_user_id)
         return await self.get_link(discord_user_id) if known is NOT_KNOWN else known
+
+    def known_link(self, discord_user_id: int) -> LinkedAccount | NotKnown | None:
+        return self._links.get(discord_user_id)
 
     async def count_links(self) -> int:
         """How many members are linked, in the whole database."""
