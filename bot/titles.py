@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.catalogue.model import CatalogueGame
+from bot.catalogue.model import CatalogueGame, CatalogueRow, catalogue_row
 
 #: The least `difflib` similarity (0-1) for a typo to find a title.
 CLOSE_ENOUGH = 0.8
@@ -98,21 +98,6 @@ def _trigrams(key: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-_Row = tuple[int, str, int, str, str | None, int | None, int | None]
-
-
-def _row(game: CatalogueGame) -> _Row:
-    return (
-        game.game_id,
-        game.title,
-        game.console_id,
-        game.console_name,
-        game.image_icon,
-        game.achievements,
-        game.points,
-    )
-
-
 class TitleIndex:
     """The catalogue's games by ID and by title. Build it once per refresh (it takes a moment for
     thousands of games: build it off the event loop); `add` puts a game in without a rebuild.
@@ -121,7 +106,7 @@ class TitleIndex:
     tuple of plain values, not a named tuple, so ten thousand games would lengthen its full passes."""
 
     def __init__(self, games: Iterable[CatalogueGame] = ()) -> None:
-        self._by_id: dict[int, _Row] = {}
+        self._by_id: dict[int, CatalogueRow] = {}
         self._keys_of: dict[int, tuple[str, ...]] = {}
         self._sorted: list[tuple[str, int]] = []  # (key, game_id) for every key of every game
         self._exact: dict[str, tuple[int, ...]] = {}  # tuples: unseen by the garbage collector
@@ -171,7 +156,7 @@ class TitleIndex:
         """Files the game everywhere but in the two sorted lists; returns its keys."""
         game_id = game.game_id
         keys = tuple(key for key in title_keys(game.title) if key)
-        self._by_id[game_id] = _row(game)
+        self._by_id[game_id] = catalogue_row(game)
         self._keys_of[game_id] = keys
         base = base_title(game.title)
         if base is not None:

@@ -25,6 +25,22 @@ class CatalogueGame(NamedTuple):
     points: int | None = None
 
 
+CatalogueRow = tuple[int, str, int, str, str | None, int | None, int | None]
+
+
+def catalogue_row(game: CatalogueGame) -> CatalogueRow:
+    """The game as a plain tuple, its fields in order (`CatalogueGame._make` names it again)."""
+    return (
+        game.game_id,
+        game.title,
+        game.console_id,
+        game.console_name,
+        game.image_icon,
+        game.achievements,
+        game.points,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Console:
     """A game system, as API_GetConsoleIDs names it."""

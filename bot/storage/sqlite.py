@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from bot.catalogue.model import CatalogueGame, Console, StoredConsole
+from bot.catalogue.model import CatalogueGame, CatalogueRow, Console, StoredConsole, catalogue_row
 from bot.storage.base import (
     DEFAULT_TIMEOUT_SECONDS,
     NOT_KNOWN,
@@ -73,18 +73,6 @@ try:
     import fcntl
 except ImportError:  # not POSIX: no file locks, so every process holds every lease
     fcntl = None  # type: ignore[assignment]
-
-
-def _game_row(game: CatalogueGame) -> tuple[object, ...]:
-    return (
-        game.game_id,
-        game.title,
-        game.console_id,
-        game.console_name,
-        game.image_icon,
-        game.achievements,
-        game.points,
-    )
 
 
 WAL_AUTOCHECKPOINT_PAGES = 128
@@ -278,11 +266,12 @@ class SQLiteStorage(SQLiteFeedStore):
         self, console: Console, games: Sequence[CatalogueGame], refreshed_at: float
     ) -> None:
         """In one transaction: the console's games become exactly `games`."""
-        await self._run(self._replace_games_sync, console, [_game_row(game) for game in games], refreshed_at)
+        rows = [catalogue_row(game) for game in games]
+        await self._run(self._replace_games_sync, console, rows, refreshed_at)
 
     async def add_catalogue_games(self, games: Sequence[CatalogueGame]) -> None:
         """Add games learned one by one; a game already in the catalogue is left as it is."""
-        await self._run(self._add_games_sync, [_game_row(game) for game in games])
+        await self._run(self._add_games_sync, [catalogue_row(game) for game in games])
 
     async def catalogue_games(self) -> list[CatalogueGame]:
         """Every game of the catalogue, by ID."""
@@ -594,9 +583,7 @@ class SQLiteStorage(SQLiteFeedStore):
                 [(console.console_id, console.name, listed_at) for console in consoles],
             )
 
-    def _replace_games_sync(
-        self, console: Console, rows: list[tuple[object, ...]], refreshed_at: float
-    ) -> None:
+    def _replace_games_sync(self, console: Console, rows: list[CatalogueRow], refreshed_at: float) -> None:
         conn = self._connection()
         with immediate_transaction(conn):
             conn.execute("DELETE FROM catalogue_games WHERE console_id = ?", (console.console_id,))
@@ -608,7 +595,7 @@ class SQLiteStorage(SQLiteFeedStore):
                 (console.console_id, console.name, refreshed_at, refreshed_at, len(rows)),
             )
 
-    def _add_games_sync(self, rows: list[tuple[object, ...]]) -> None:
+    def _add_games_sync(self, rows: list[CatalogueRow]) -> None:
         conn = self._connection()
         with immediate_transaction(conn):
             conn.executemany(
