@@ -96,13 +96,13 @@ async def suggestions(sandbox: Sandbox, keystrokes: int) -> None:
     async def keystroke(typed: str) -> tuple[float, int]:
         start = time.perf_counter()
         choices = recently_played_choices(
-            bot.ra, bot.storage, member, None, typed, spawn=bot.background.spawn
+            bot.ra, bot.storage, member, None, typed, spawn=bot.suggestion_fetches.spawn
         )
         return time.perf_counter() - start, len(choices)
 
     first, shown = await keystroke("")
     print(f"suggestions, first keystroke (not cached): {first * 1000:.1f} ms, {shown} choices")
-    await bot.background.settle_all()
+    await bot.suggestion_fetches.settle_all()
     typed = ["", "b", "be", "bench", "bench game 5", "10"]
     times = sorted([(await keystroke(typed[n % len(typed)]))[0] for n in range(keystrokes)])
     p99 = times[min(len(times) - 1, round(0.99 * len(times)) - 1)]

@@ -67,6 +67,9 @@ class ProgressBot(commands.AutoShardedBot):
         self.settings = settings
         self.metrics = Metrics()
         self.background = BackgroundWrites()
+        # What autocomplete fetches for a later keystroke: apart, so that /leaderboard's settle_all (which
+        # waits for memberships) never waits on RetroAchievements.
+        self.suggestion_fetches = BackgroundWrites(what="autocomplete fetches")
         # Where games options' autocomplete looks, in order (see bot.game_suggestions).
         self.game_suggestion_sources: list[GameSuggestionSource] = []
         self.draining = False
@@ -168,9 +171,10 @@ class ProgressBot(commands.AutoShardedBot):
         resources.push_async_callback(self.storage.close)
         await self.storage.open()
         resources.push_async_callback(self.background.aclose, settings.shutdown_grace_seconds)
+        resources.push_async_callback(self.suggestion_fetches.cancel_all)
         self.catalogue = Catalogue(self.storage, self.ra, self.background)
         self.game_suggestion_sources.append(
-            recently_played_source(self.ra, self.storage, self.background.spawn)
+            recently_played_source(self.ra, self.storage, self.suggestion_fetches.spawn)
         )
         self.game_suggestion_sources.append(self.catalogue.suggest)
         for extension in EXTENSIONS:

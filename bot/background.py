@@ -20,8 +20,12 @@ DEFAULT_LIMIT = 1000
 
 
 class BackgroundWrites:
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+    """`what` names the work in the log: "background writes" (the bot's), or e.g. the fetches that
+    autocomplete starts for a later keystroke, which run apart so that nothing settles on them."""
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, *, what: str = "background writes") -> None:
         self._limit = limit
+        self._what = what
         self._tasks: set[asyncio.Task[None]] = set()
         self._by_member: dict[int, set[asyncio.Task[None]]] = {}
         self.dropped = 0
@@ -32,7 +36,7 @@ class BackgroundWrites:
             write.close()
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
-                log.warning("Storage is slow: %d background writes dropped so far", self.dropped)
+                log.warning("Too much in flight: %d %s dropped so far", self.dropped, self._what)
             return
         task = asyncio.get_running_loop().create_task(self._run(write))
         self._tasks.add(task)
@@ -61,7 +65,14 @@ class BackgroundWrites:
         for task in late:
             task.cancel()
         if late:
-            log.warning("%d background write(s) did not finish before shutdown", len(late))
+            log.warning("%d of the %s did not finish before shutdown", len(late), self._what)
+
+    async def cancel_all(self) -> None:
+        """Cancels what is in flight (work nobody waits for, such as autocomplete's fetches)."""
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks))
 
     def _forget(self, member_id: int, task: asyncio.Task[None]) -> None:
         mine = self._by_member.get(member_id)

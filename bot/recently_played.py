@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
@@ -20,17 +21,22 @@ from bot.autocomplete import MAX_CHOICES
 from bot.errors import InvalidInput, RAError
 from bot.game_suggestions import GameChoice, GameSuggestionSource, SuggestionRequest
 from bot.input import parse_username
-from bot.ra.cache import Missing, TTLCache
+from bot.ra.cache import MISSING, Missing, TTLCache
 from bot.ra.client import RAClient
 from bot.ra.player_games import RecentGame
 from bot.reports.player_games import RECENT_GAMES
-from bot.storage import NOT_KNOWN, Storage, StorageError
+from bot.storage import NOT_KNOWN, LinkedAccount, NotKnown, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 #: How long a list fetched for suggestions is kept in this process (as long as progress, by default).
 MEMO_SECONDS = 60.0
 MEMO_ENTRIES = 5000
+#: How long a link read for suggestions is kept here when storage cannot remember it itself (PostgreSQL
+#: without its notifications, e.g. behind a pooler that refuses LISTEN): a new link shows this late.
+LINK_SECONDS = 10.0
+#: A background fetch not over after this long is started again (the runner may have dropped it).
+PENDING_SECONDS = 30.0
 LABEL_LIMIT = 100
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -39,7 +45,13 @@ _NOT_WORD = re.compile(r"[\W_]+")
 @dataclass
 class _Memo:
     games: TTLCache[str, tuple[RecentGame, ...]] = field(default_factory=lambda: TTLCache(MEMO_ENTRIES))
-    pending: set[str] = field(default_factory=set)  # what is being fetched for a later keystroke
+    links: TTLCache[int, LinkedAccount | None] = field(default_factory=lambda: TTLCache(MEMO_ENTRIES))
+    # What is being fetched for a later keystroke, and since when.
+    pending: dict[str, float] = field(default_factory=dict)
+
+
+def _memo(client: RAClient) -> _Memo:
+    return _memos.setdefault(client, _Memo())
 
 
 _memos: weakref.WeakKeyDictionary[RAClient, _Memo] = weakref.WeakKeyDictionary()
@@ -88,6 +100,8 @@ def recent_games(
     if player is None:
         link = storage.known_link(member_id)
         if link is NOT_KNOWN:
+            link = _remembered_link(client, member_id)
+        if link is NOT_KNOWN:
             _later(client, f"member {member_id}", lambda: _learn_link(client, storage, member_id), spawn)
             return []
         if link is None:
@@ -134,35 +148,49 @@ def _cached(client: RAClient, player: str) -> tuple[RecentGame, ...] | None:
     return None if isinstance(remembered, Missing) else remembered
 
 
+def _remembered_link(client: RAClient, member_id: int) -> LinkedAccount | NotKnown | None:
+    memo = _memos.get(client)
+    link = MISSING if memo is None else memo.links.peek(member_id, LINK_SECONDS)
+    return NOT_KNOWN if isinstance(link, Missing) else link
+
+
 def _later(client: RAClient, key: str, job: Callable[[], Awaitable[None]], spawn: Spawn) -> None:
-    """Starts `job()` in the background unless a job with the same key is still running."""
-    memo = _memos.setdefault(client, _Memo())
-    if key in memo.pending:
+    """Starts `job()` in the background unless a job with the same key started less than
+    `PENDING_SECONDS` ago and has not ended."""
+    memo, now = _memo(client), time.monotonic()
+    started = memo.pending.get(key)
+    if started is not None and now - started < PENDING_SECONDS:
         return
-    memo.pending.add(key)
+    if len(memo.pending) >= MEMO_ENTRIES:  # only jobs that were dropped stay this long
+        memo.pending = {k: t for k, t in memo.pending.items() if now - t < PENDING_SECONDS}
+    memo.pending[key] = now
 
     async def run() -> None:
         try:
             await job()
         finally:
-            memo.pending.discard(key)
+            if memo.pending.get(key) == now:
+                del memo.pending[key]
 
     spawn(run())
 
 
 async def _learn_link(client: RAClient, storage: Storage, member_id: int) -> None:
-    """Reads the member's link into storage's memory, then fetches their account's list if need be."""
+    """Reads the member's link (into storage's memory, or this module's when storage cannot keep it),
+    then fetches their account's list if need be."""
     try:
         link = await storage.cached_link(member_id)
     except StorageError as error:
         log.debug("Linked account for suggestions: %s", error)
         return
+    if storage.known_link(member_id) is NOT_KNOWN:
+        _memo(client).links.put(member_id, link, LINK_SECONDS)
     if link is not None and _cached(client, link.ra_ulid) is None:
         await _fetch(client, link.ra_ulid)
 
 
 async def _fetch(client: RAClient, player: str) -> None:
-    memo = _memos.setdefault(client, _Memo())
+    memo = _memo(client)
     try:
         await memo.games.get_or_load(
             player.lower(), lambda: client.get_user_recently_played(player, RECENT_GAMES), MEMO_SECONDS

@@ -398,7 +398,7 @@ async def test_autocomplete_puts_the_players_recently_played_games_first(sandbox
     with catalogue matches at once); from the next one, those games come first, most recent first."""
     first = await sandbox.autocomplete("progress", "games", user="MaxMilyin", games="3, ")
     assert first == []  # nothing typed yet and nothing cached: no suggestion, one fetch started
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert [r.endpoint for r in sandbox.ra.requests] == ["API_GetUserRecentlyPlayedGames"]
     recent = await sandbox.bot.ra.get_user_recently_played("MaxMilyin", 10)
     expected = [

@@ -3,12 +3,14 @@ recently played suggestions, through the real bot against the fake Discord and R
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 import pytest
 
+from bot import recently_played
 from bot.background import BackgroundWrites
 from bot.errors import RAConfigurationError
 from bot.ra.client import RAClient
@@ -24,6 +26,9 @@ from bot.sandbox.harness import (
     final_answer,
     running_sandbox,
 )
+from bot.storage import NOT_KNOWN
+from bot.storage.postgres import PostgresStorage
+from tests.services import fresh_postgres_database, pg_execute
 from tests.test_ra_client import fast_options
 from tests.test_ra_redis import redis_namespace
 
@@ -358,7 +363,7 @@ def suggest(
 ) -> Any:
     bot = sandbox.bot
     return recently_played_choices(
-        bot.ra, bot.storage, member, typed_user, typed, spawn=bot.background.spawn, limit=limit
+        bot.ra, bot.storage, member, typed_user, typed, spawn=bot.suggestion_fetches.spawn, limit=limit
     )
 
 
@@ -379,7 +384,7 @@ async def test_suggestions_answer_from_memory_and_fetch_what_is_missing_for_the_
 
     def spawn(job: Coroutine[Any, Any, None]) -> None:
         jobs.append(job)
-        bot.background.spawn(job)
+        bot.suggestion_fetches.spawn(job)
 
     sandbox.ra.delay = 1.0  # the fetch cannot land while the keystrokes are answered
     keystrokes = [
@@ -388,7 +393,7 @@ async def test_suggestions_answer_from_memory_and_fetch_what_is_missing_for_the_
     ]
     assert keystrokes == [[]] * 5  # neither the link nor the list in memory: answered at once, empty
     assert len(jobs) == 1  # the link is read, then the list fetched: once, whatever the keystrokes
-    await bot.background.settle_all()
+    await bot.suggestion_fetches.settle_all()
     sandbox.ra.delay = 0.0
     assert [r.params for r in sandbox.ra.requests] == [{"y": SANDBOX_API_KEY, "u": ADA_ULID, "c": "10"}]
     assert suggest(sandbox, None, "") == ADA_CHOICES
@@ -413,14 +418,14 @@ async def test_a_game_without_a_console_is_labelled_by_its_title(sandbox: Sandbo
 async def test_suggestions_follow_the_user_typed_before_the_linked_account(sandbox: Sandbox) -> None:
     await link(sandbox, "Ada")
     assert suggest(sandbox, "https://retroachievements.org/user/Scott", "") == []
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     scott = suggest(sandbox, "scott", "")
     assert scott[:2] == [
         ("Sonic the Hedgehog · Genesis/Mega Drive", "1"),
         ("Sonic the Hedgehog 2 · Genesis/Mega Drive", "2"),
     ]
     assert suggest(sandbox, "not a name!", "") == []  # falls back to the linked account: not cached
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert [r.params["u"] for r in sandbox.ra.requests] == ["Scott", ADA_ULID]
 
 
@@ -432,7 +437,7 @@ async def test_progress_with_no_games_fills_the_cache_suggestions_read(sandbox: 
 
 async def test_no_player_no_suggestions_and_no_request(sandbox: Sandbox) -> None:
     assert suggest(sandbox, None, "sonic", member=OTHER_MEMBER) == []
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert sandbox.ra.requests == []
 
 
@@ -442,12 +447,12 @@ async def test_a_failed_fetch_is_logged_quietly_and_tried_again(
     caplog.set_level(logging.DEBUG, logger="bot.recently_played")
     sandbox.ra.fail_next(RECENT, "401")
     assert suggest(sandbox, "Ada", "") == []
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert [r.getMessage() for r in caplog.records if r.name == "bot.recently_played"] == [
         f"Recently played games for suggestions: {RAConfigurationError().user_message}"
     ]
     assert suggest(sandbox, "Ada", "") == []
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert suggest(sandbox, "Ada", "") == ADA_CHOICES
     assert sandbox.ra.count(RECENT) == 2
     assert SANDBOX_API_KEY not in caplog.text
@@ -474,12 +479,73 @@ async def test_a_link_or_unlink_reaches_the_next_keystrokes_suggestions(sandbox:
     ada = [{"name": label, "value": value} for label, value in ADA_CHOICES]
 
     assert await sandbox.autocomplete("progress", "games", games="") == []  # no user typed, no link
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert sandbox.ra.count(RECENT) == 0
     await sandbox.ask("link", username="Ada")
     assert await sandbox.autocomplete("progress", "games", games="") == []  # fetched for the next one
-    await sandbox.bot.background.settle_all()
+    await sandbox.bot.suggestion_fetches.settle_all()
     assert await sandbox.autocomplete("progress", "games", games="") == ada
     await sandbox.ask("unlink")
     assert await sandbox.autocomplete("progress", "games", games="") == []
     assert [r.params["u"] for r in sandbox.ra.requests if r.endpoint == RECENT] == [ADA_ULID]
+
+
+async def test_a_fetch_the_runner_dropped_is_started_again_later(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full background runner drops new work without running it; the key must not stay taken."""
+    monkeypatch.setattr(recently_played, "PENDING_SECONDS", 0.05)
+    bot = sandbox.bot
+    offered: list[str] = []
+
+    def spawn(job: Coroutine[Any, Any, None]) -> None:
+        offered.append("dropped" if not offered else "run")
+        if offered[-1] == "dropped":
+            job.close()  # what BackgroundWrites.spawn does past its limit
+        else:
+            bot.suggestion_fetches.spawn(job)
+
+    def keystroke() -> list[tuple[str, str]]:
+        return recently_played_choices(bot.ra, bot.storage, DEFAULT_MEMBER_ID, "Ada", "", spawn=spawn)
+
+    assert keystroke() == [] and keystroke() == []
+    assert offered == ["dropped"]  # the second keystroke thinks the first fetch is under way
+    await asyncio.sleep(0.06)
+    assert keystroke() == []
+    assert offered == ["dropped", "run"]
+    await bot.suggestion_fetches.settle_all()
+    assert keystroke() == ADA_CHOICES
+
+
+async def test_without_postgres_notifications_suggestions_still_follow_the_linked_account(
+    sandbox: Sandbox,
+) -> None:
+    """PostgreSQL storage remembers links only while it hears other processes' changes (LISTEN; a
+    pooler may refuse it): suggestions then keep the link they read for a few seconds themselves."""
+    async with fresh_postgres_database("test_suggest") as url:
+        storage = PostgresStorage(url)
+        await storage.open()
+        try:
+            await storage.link(DEFAULT_MEMBER_ID, ADA_ULID, "Ada", None)
+            await pg_execute(
+                url,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            )
+            for _ in range(100):  # until the storage has noticed
+                await storage.get_link(DEFAULT_MEMBER_ID)
+                if storage.known_link(DEFAULT_MEMBER_ID) is NOT_KNOWN:
+                    break
+                await asyncio.sleep(0.01)
+            assert storage.known_link(DEFAULT_MEMBER_ID) is NOT_KNOWN
+            fetches = BackgroundWrites()
+
+            def keystroke() -> list[tuple[str, str]]:
+                member = DEFAULT_MEMBER_ID
+                return recently_played_choices(sandbox.bot.ra, storage, member, None, "", spawn=fetches.spawn)
+
+            assert keystroke() == []
+            await fetches.settle_all()
+            assert keystroke() == ADA_CHOICES
+        finally:
+            await storage.close()

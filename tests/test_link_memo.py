@@ -89,3 +89,28 @@ def test_at_its_cap_a_new_member_starts_it_again_and_a_known_one_does_not() -> N
     assert (memo.get(1), memo.get(2), len(memo)) == (ALICE, None, 2)
     memo.fill(memo.stamp(), 3, None)
     assert (memo.get(1), memo.get(2), memo.get(3), len(memo)) == (NOT_KNOWN, NOT_KNOWN, None, 1)
+
+
+def test_a_member_is_filed_under_the_account_they_are_remembered_with_only() -> None:
+    bob_for_1 = account(1, "Bob", BOB.ra_ulid)
+    memo = remembering((1, ALICE), (2, BOB))
+    memo.fill(memo.stamp(), 1, bob_for_1)  # member 1 read again: now linked to Bob's account
+    memo.forget_account(ALICE.ra_ulid)
+    assert (memo.get(1), memo.get(2)) == (bob_for_1, BOB)
+    memo.forget_account(BOB.ra_ulid)
+    assert (memo.get(1), memo.get(2)) == (NOT_KNOWN, NOT_KNOWN)
+
+    memo = remembering((1, ALICE), (3, account(3, "Alice")))
+    memo.forget(1)
+    memo.fill(memo.stamp(), 1, None)  # unlinked meanwhile
+    memo.forget_account(ALICE.ra_ulid)
+    assert (memo.get(1), memo.get(3)) == (None, NOT_KNOWN)
+
+
+def test_starting_again_at_the_cap_forgets_the_accounts_too() -> None:
+    memo = remembering((1, ALICE), cap=1)
+    memo.fill(memo.stamp(), 2, BOB)  # at the cap: starts again
+    memo.forget_account(ALICE.ra_ulid)  # nothing left of Alice's to drop
+    memo.fill(memo.stamp(), 1, ALICE)
+    memo.forget_account(BOB.ra_ulid)
+    assert (memo.get(1), memo.get(2), len(memo)) == (ALICE, NOT_KNOWN, 1)

@@ -819,6 +819,7 @@ async def test_links_made_renamed_or_removed_in_another_process_reach_cached_lin
 ) -> None:
     first, second = two_processes
     assert await first.cached_link(1) is None
+    assert await first.cached_link(2) is None
     await second.link(1, ulid(1), "Alice", None)
 
     async def linked_as(name: str) -> bool:
@@ -826,6 +827,7 @@ async def test_links_made_renamed_or_removed_in_another_process_reach_cached_lin
         return link is not None and link.ra_name == name
 
     await eventually(lambda: linked_as("Alice"))
+    assert first.known_link(2) is None  # the notice named member 1: member 2 is still remembered
     await second.refresh_name(ulid(1), "Alicia")
     await eventually(lambda: linked_as("Alicia"))
     await second.link(2, ulid(1), "ALICIA", None)  # renames the account for member 1 too

@@ -79,6 +79,10 @@ class TTLCache(Generic[K, V]):
         self.hits += 1
         return entry.value
 
+    def put(self, key: K, value: V, ttl: float) -> None:
+        """Keeps `value` for `ttl` seconds (replacing what was there)."""
+        self._store(key, value, ttl)
+
     def _store(self, key: K, value: V, ttl: float) -> None:
         if ttl <= 0:
             return
