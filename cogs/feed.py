@@ -60,7 +60,7 @@ class Feed(commands.Cog):
         deliverer = Deliverer(
             bot.storage,
             self.poster,
-            bot.ra,
+            bot.catalogue,
             metrics,
             clock=utc_now,
             is_leader=lambda: lease.held,

@@ -413,6 +413,7 @@ async def test_an_award_of_a_linked_member_is_posted_once_and_others_are_never_s
     ]
     [message] = posted(sandbox)
     assert message["mentions"] == [] and message["mention_everyone"] is False
+    assert sandbox.ra.count("API_GetGame") == 0  # the icon came from the game catalogue
 
     again = await poll(sandbox)
     assert (again.outcome, again.planned) == ("ok", 0)

@@ -63,9 +63,12 @@ class Catalogue:
     async def get_game(self, game_id: int) -> GameInfo | None:
         return (await self.get_games([game_id]))[game_id]
 
-    async def get_games(self, game_ids: Sequence[int]) -> dict[int, GameInfo | None]:
-        """Titles and consoles from the catalogue; API_GetGame only for the games it lacks, and what that
-        finds is added to the catalogue (this process's index now, storage in the background)."""
+    async def get_games(
+        self, game_ids: Sequence[int], *, background: bool = False
+    ) -> dict[int, GameInfo | None]:
+        """Titles, consoles and icons from the catalogue; API_GetGame only for the games it lacks (in the
+        rate limit's background lane if `background`), and what that finds is added to the catalogue
+        (this process's index now, storage in the background)."""
         ids = list(dict.fromkeys(game_ids))
         known: dict[int, GameInfo | None] = {}
         for game_id in ids:
@@ -74,7 +77,7 @@ class Catalogue:
                 known[game_id] = game_info(game)
         missing = [game_id for game_id in ids if game_id not in known]
         if missing:
-            fetched = await self._client.get_games(missing)
+            fetched = await self._client.get_games(missing, background=background)
             self._learn([info for info in fetched.values() if info is not None])
             known.update(fetched)
         return {game_id: known[game_id] for game_id in ids}

@@ -14,6 +14,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from bot.errors import RAError
 from bot.feed.planner import award_from_json
@@ -23,7 +24,7 @@ from bot.i18n.catalogues import language_for
 from bot.i18n.language import ENGLISH, Message, msg
 from bot.metrics import FeedMetrics
 from bot.ra.awards import GameAward
-from bot.ra.client import RAClient
+from bot.ra.models import GameInfo
 from bot.render.feed import FeedItem, render_feed_message
 from bot.storage import Storage, StorageError
 from bot.storage.feed import PendingPost
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 
 #: Pending posts read per delivery pass (about a hundred messages); the rest wait for the next pass.
 BATCH = 1000
+
+
+class GameIcons(Protocol):
+    """Where posts' game icons come from: the game catalogue (or the RetroAchievements client)."""
+
+    async def get_games(
+        self, game_ids: Sequence[int], *, background: bool = ...
+    ) -> dict[int, GameInfo | None]: ...
 
 
 class Deliverer:
@@ -50,7 +59,7 @@ class Deliverer:
         self,
         storage: Storage,
         poster: Poster,
-        ra: RAClient,
+        games: GameIcons,
         metrics: FeedMetrics,
         *,
         clock: Callable[[], datetime],
@@ -61,7 +70,7 @@ class Deliverer:
     ) -> None:
         self._storage = storage
         self._poster = poster
-        self._ra = ra
+        self._games = games
         self._metrics = metrics
         self._clock = clock
         self._is_leader = is_leader
@@ -172,9 +181,9 @@ class Deliverer:
         self._metrics.posts.labels("paused").inc()
 
     async def _icons(self, awards: Sequence[GameAward]) -> dict[int, str | None]:
-        """Each game's icon (from the long-lived game cache); none if RetroAchievements cannot say now."""
+        """Each game's icon (from the game catalogue); none if RetroAchievements cannot say now."""
         try:
-            games = await self._ra.get_games([award.game_id for award in awards], background=True)
+            games = await self._games.get_games([award.game_id for award in awards], background=True)
         except RAError as error:
             log.info("Feed: posting without game icons (%s)", error)
             return {}
