@@ -54,15 +54,15 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bench._ipc import Child
+from bench.progress_bench import bot_env
 from bench.stats import percentile
 from bot.catalogue.model import CatalogueGame
 from bot.game_suggestions import GameChoice, SuggestionRequest, Typing, complete_games
 from bot.sandbox.fake_catalogue import add_generated_catalogue
 from bot.sandbox.fake_ra import Dataset, FakeRA, demo_dataset
-from bot.sandbox.harness import SANDBOX_API_KEY, Sandbox, final_answer, running_sandbox
+from bot.sandbox.harness import Sandbox, final_answer, running_sandbox
 from bot.titles import TitleIndex
 
 MEMBER_BASE = 700_000_000_000_000_000
@@ -243,21 +243,8 @@ async def autocomplete_round(
     )
 
 
-def bot_env(fakes: Child, index: int, data_dir: str) -> dict[str, str]:
-    discord_info: dict[str, Any] = fakes.ready["discords"][index]
-    return {
-        "DISCORD_TOKEN": str(discord_info["token"]),
-        "DISCORD_API_URL": str(discord_info["api_url"]),
-        "DISCORD_GATEWAY_URL": str(discord_info["gateway_url"]),
-        "RA_API_KEY": SANDBOX_API_KEY,
-        "RA_BASE_URL": str(fakes.ready["ra_url"]),
-        "DATA_DIR": data_dir,
-        "LOG_LEVEL": "WARNING",
-        # the catalogue fills in a few seconds; the keystrokes themselves make no upstream request
-        "RA_REQUESTS_PER_SECOND": "1000",
-        "RA_BURST": "100",
-        "PROGRESS_COOLDOWN_SECONDS": "0",
-    }
+#: The catalogue fills in a few seconds; the keystrokes themselves make no upstream request.
+FAST_FILL = ["RA_REQUESTS_PER_SECOND=1000", "RA_BURST=100"]
 
 
 async def wait_for_catalogue(bots: Bots) -> None:
@@ -299,7 +286,7 @@ async def autocomplete(args: argparse.Namespace) -> tuple[list[Keystrokes], floa
             started = []
             for index, kind in enumerate(("real", "floor")):
                 profile = ["--profile", f"{args.profile_dir}/{kind}.pstats"] if args.profile_dir else []
-                env = bot_env(fakes, index, f"{folder}/{kind}")
+                env = bot_env(fakes, index, f"{folder}/{kind}", FAST_FILL)
                 started.append(await Child.start(kind, "bench._bot_host", kind, *profile, env=env))
                 children.append(started[-1])
                 await fakes.request({"op": "wait_ready", "target": index, "timeout": 30.0})

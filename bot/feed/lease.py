@@ -32,22 +32,6 @@ REDIS_KEY = "rabot:v1:feed:leader"
 POSTGRES_LOCK_KEY = 0x72612D66656564
 _ERRORS: tuple[type[BaseException], ...] = (OSError, TimeoutError)
 
-# KEYS: lease. ARGV: token, ttl ms. 1 if renewed (still ours), else 0.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-"""
-# KEYS: lease. ARGV: token.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
 
 class Lease(Protocol):
     """Who polls. `hold()` takes the lease if it is free or keeps it if it is ours."""
@@ -140,13 +124,15 @@ class _KeptLease:
 
 class RedisLease(_KeptLease):
     def __init__(self, redis: Redis, ttl: float, *, key: str = REDIS_KEY) -> None:
+        from bot.ra.redis_backend import RELEASE_IF_HELD, RENEW_IF_HELD  # redis is an optional extra
+
         super().__init__(ttl)
         self._redis = redis
         self._key = key
         self._token = secrets.token_hex(16)
         self._ttl_ms = max(1, round(ttl * 1000))
-        self._renew_script = redis.register_script(_RENEW)
-        self._release_script = redis.register_script(_RELEASE)
+        self._renew_script = redis.register_script(RENEW_IF_HELD)
+        self._release_script = redis.register_script(RELEASE_IF_HELD)
 
     async def _take(self) -> bool:
         try:

@@ -85,16 +85,17 @@ end
 return 1
 """
 
-# KEYS: lock. ARGV: token.
-_RELEASE = """
+# A lock held under a random token (here: a load's; also the feed's lease, bot.feed.lease).
+# KEYS: lock. ARGV: token. The lock is deleted only by its holder.
+RELEASE_IF_HELD = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
 """
 
-# KEYS: lock. ARGV: token, lock ms.
-_RENEW = """
+# KEYS: lock. ARGV: token, lock ms. 1 if renewed (still held by that token), else 0.
+RENEW_IF_HELD = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
@@ -310,8 +311,8 @@ class RedisResponseStore:
         self.breaker = breaker or RedisBreaker(redis)
         self._fetch_script = redis.register_script(_FETCH)
         self._store_script = redis.register_script(_STORE)
-        self._release_script = redis.register_script(_RELEASE)
-        self._renew_script = redis.register_script(_RENEW)
+        self._release_script = redis.register_script(RELEASE_IF_HELD)
+        self._renew_script = redis.register_script(RENEW_IF_HELD)
         self._inflight: dict[tuple[str, float], asyncio.Task[Any]] = {}
         self._local: TTLCache[str, Any] = TTLCache(max_local_entries)
         self._warn = _ThrottledWarning(log)
