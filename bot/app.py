@@ -78,6 +78,7 @@ class ProgressBot(commands.AutoShardedBot):
         self.only_sync_commands = False
         self.ra_key_check: asyncio.Task[None] | None = None
         self._metrics_served = False
+        self._start_frozen = False
         install_log_filters()
         install_gateway_log_filter()
 
@@ -146,9 +147,12 @@ class ProgressBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         # Everything built at start lives until the end: out of the collector's sight, it is not
-        # walked again at every full collection while commands run.
-        gc.collect()
-        gc.freeze()
+        # walked again at every full collection while commands run. Once: discord.py is ready again
+        # after a new session, when what is alive is no longer start-up objects.
+        if not self._start_frozen:
+            self._start_frozen = True
+            gc.collect()
+            gc.freeze()
         shards = ",".join(map(str, expected_shards(self)))
         log.info(
             "Ready as %s in %d servers, shards %s of %s",

@@ -20,6 +20,7 @@ from bot.feed.service import FeedService
 from bot.i18n.interactions import channel_language, member_language
 from bot.i18n.language import Message, command, msg
 from bot.render.feed import FeedStatusView, render_status, render_welcome
+from bot.render.text import channel_mention
 from bot.secret import reveal
 from bot.transformers import AwardKinds, PostingChannel
 
@@ -106,7 +107,7 @@ class Feed(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         welcome = render_welcome(chosen, channel_language(interaction))
         result = await self.poster.post(channel.id, welcome, nonce=None)
-        where = f"<#{channel.id}>"
+        where = channel_mention(channel.id)
         if result.outcome == FAILED:
             raise BotError(
                 msg(

@@ -21,6 +21,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
 
+from bot.storage import is_postgres_url
+
 if TYPE_CHECKING:
     import asyncpg
     from redis.asyncio import Redis
@@ -225,7 +227,7 @@ async def open_lease(
 
         redis = await connect_redis(redis_url)
         return RedisLease(redis, ttl), redis.aclose
-    if database_url and database_url.startswith(("postgresql://", "postgres://")):
+    if database_url and is_postgres_url(database_url):
         lease = PostgresLease(database_url, ttl)
         return lease, lease.close
     return LocalLease(), None

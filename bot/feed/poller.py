@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.feed.kinds import ALL_KINDS
 from bot.feed.lease import Lease
+from bot.feed.options import DEFAULT_CATCHUP_HOURS
 from bot.feed.planner import plan_posts
 from bot.feed.reader import read_awards
 from bot.metrics import FeedMetrics
@@ -27,7 +28,6 @@ from bot.storage.feed import FeedCursor, FeedMember
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CATCHUP_HOURS = 24.0
 DEFAULT_OVERLAP_SECONDS = 600.0
 
 

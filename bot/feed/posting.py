@@ -15,6 +15,7 @@ import discord
 
 from bot.i18n.language import Message, msg, msg_p
 from bot.render.feed import FeedMessage
+from bot.render.text import channel_mention
 
 POSTED = "posted"
 REFUSED = "refused"  # the channel refuses every post: pause the feed
@@ -42,10 +43,6 @@ class PostResult:
 
 class Poster(Protocol):
     async def post(self, channel_id: int, message: FeedMessage, nonce: str | None) -> PostResult: ...
-
-
-def channel_mention(channel_id: int) -> str:
-    return f"<#{channel_id}>"
 
 
 def missing_permission(permission: str, channel_id: int) -> Message:

@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 
 from bot.patterns import ULID, USERNAME
 from bot.ra.models import MAX_NUMBER, ResponseShapeError, as_int, clean_text, game_url, media_url
+from bot.ra.player_games import AwardKind
 
 RECENT_GAME_AWARDS = "API_GetRecentGameAwards"
 #: The most awards one request returns (larger counts are cut to it by the server).
 MAX_PAGE = 100
-MASTERED = "mastered"
-COMPLETED = "completed"
-BEATEN_HARDCORE = "beaten-hardcore"
-BEATEN_SOFTCORE = "beaten-softcore"
+MASTERED = AwardKind.MASTERED.value
+COMPLETED = AwardKind.COMPLETED.value
+BEATEN_HARDCORE = AwardKind.BEATEN_HARDCORE.value
+BEATEN_SOFTCORE = AwardKind.BEATEN_SOFTCORE.value
 #: The award kinds, highest first, as the API names them.
 AWARD_KINDS: tuple[str, ...] = (MASTERED, COMPLETED, BEATEN_HARDCORE, BEATEN_SOFTCORE)
 # The longest ISO 8601 time read ("2026-11-30T21:04:05.123456+00:00" is 32 characters).

@@ -17,8 +17,10 @@ from bot.feed.reasons import decode_reason
 from bot.i18n.language import ENGLISH, N_, Language, command
 from bot.ra.awards import BEATEN_HARDCORE, BEATEN_SOFTCORE, COMPLETED, MASTERED, GameAward
 from bot.ra.models import SITE_BASE_URL
-from bot.render.style import EMBED_COLOUR, FOOTER
-from bot.render.text import safe_markdown
+from bot.render.style import BEATEN_ICON, COMPLETED_ICON, EMBED_COLOUR, FOOTER, MASTERED_ICON
+from bot.render.style import COMPLETED as COMPLETED_WORD
+from bot.render.style import MASTERED as MASTERED_WORD
+from bot.render.text import channel_mention, safe_markdown, shorten
 
 MAX_EMBEDS = 10
 MAX_EMBED_CHARS = 600
@@ -26,10 +28,20 @@ TITLE_LIMIT = 200
 CONSOLE_LIMIT = 60
 #: Each kind: its mark, its heading, the line that announces one award, its colour.
 HEADINGS = {
-    MASTERED: ("👑", N_("Mastered"), N_("{member} mastered **{game}**!"), EMBED_COLOUR),
-    COMPLETED: ("✅", N_("Completed"), N_("{member} completed **{game}**!"), 0x3BA55C),
-    BEATEN_HARDCORE: ("🏁", N_("Beaten in hardcore"), N_("{member} beat **{game}** in hardcore!"), 0xD9534F),
-    BEATEN_SOFTCORE: ("🏁", N_("Beaten in softcore"), N_("{member} beat **{game}** in softcore!"), 0x7289DA),
+    MASTERED: (MASTERED_ICON, MASTERED_WORD, N_("{member} mastered **{game}**!"), EMBED_COLOUR),
+    COMPLETED: (COMPLETED_ICON, COMPLETED_WORD, N_("{member} completed **{game}**!"), 0x3BA55C),
+    BEATEN_HARDCORE: (
+        BEATEN_ICON,
+        N_("Beaten in hardcore"),
+        N_("{member} beat **{game}** in hardcore!"),
+        0xD9534F,
+    ),
+    BEATEN_SOFTCORE: (
+        BEATEN_ICON,
+        N_("Beaten in softcore"),
+        N_("{member} beat **{game}** in softcore!"),
+        0x7289DA,
+    ),
 }
 STATUS_TITLE = N_("Award feed")
 REASON_LIMIT = 300
@@ -126,7 +138,7 @@ class FeedStatusView:
 def render_status(status: FeedStatusView, language: Language = ENGLISH) -> discord.Embed:
     """`/feed status` in the admin's language."""
     t = language.t
-    channel = f"<#{status.channel_id}>"
+    channel = channel_mention(status.channel_id)
     lines = []
     if status.paused_reason is None:
         lines.append(t("**Posting in** {channel}", channel=channel))
@@ -172,8 +184,7 @@ def _feed_set(language: Language) -> str:
 
 def _reason(stored: str, language: Language) -> str:
     """The bot's own words about a failure (they name channels as <#id>, so they are not escaped)."""
-    reason = language.render(decode_reason(stored))
-    return reason if len(reason) <= REASON_LIMIT else reason[: REASON_LIMIT - 1] + "…"
+    return shorten(language.render(decode_reason(stored)), REASON_LIMIT)
 
 
 def _when(moment: datetime | None, otherwise: str) -> str:

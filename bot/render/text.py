@@ -42,6 +42,11 @@ def one_line(text: str) -> str:
     return " ".join(strip_controls(text).split())
 
 
+def channel_mention(channel_id: int) -> str:
+    """How a message names a channel: Discord shows it as its name, linked."""
+    return f"<#{channel_id}>"
+
+
 def shorten(text: str, limit: int) -> str:
     """At most `limit` characters, the last one an ellipsis when something was cut."""
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS

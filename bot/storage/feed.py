@@ -18,6 +18,10 @@ from datetime import datetime
 PENDING = "pending"
 POSTED = "posted"
 DROPPED = "dropped"
+#: A feed's settings as both engines select them (`feed_settings`, in this order).
+SETTINGS_COLUMNS = (
+    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at, locale"
+)
 
 
 @dataclass(frozen=True)

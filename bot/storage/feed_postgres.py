@@ -17,6 +17,7 @@ from bot.storage.feed import (
     DROPPED,
     PENDING,
     POSTED,
+    SETTINGS_COLUMNS,
     FeedCursor,
     FeedMember,
     FeedSettings,
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
     from bot.storage.postgres import Connection
 
 T = TypeVar("T")
-
-_SETTINGS_COLUMNS = (
-    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at, locale"
-)
 
 
 def _settings(row: asyncpg.Record) -> FeedSettings:
@@ -73,12 +70,12 @@ class PostgresFeedStore:
 
         async def write(conn: Connection) -> FeedSettings:
             row = await conn.fetchrow(
-                f"INSERT INTO feed_settings ({_SETTINGS_COLUMNS}) "
+                f"INSERT INTO feed_settings ({SETTINGS_COLUMNS}) "
                 "VALUES ($1, $2, $3, now(), NULL, NULL, NULL, NULL, $4) "
                 "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
                 "kinds = excluded.kinds, enabled_at = excluded.enabled_at, paused_reason = NULL, "
                 "last_error = NULL, last_error_at = NULL, locale = excluded.locale "
-                f"RETURNING {_SETTINGS_COLUMNS}",
+                f"RETURNING {SETTINGS_COLUMNS}",
                 guild_id,
                 channel_id,
                 join_kinds(kinds),
@@ -108,7 +105,7 @@ class PostgresFeedStore:
 
         async def read(conn: Connection) -> FeedSettings | None:
             row = await conn.fetchrow(
-                f"SELECT {_SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = $1", guild_id
+                f"SELECT {SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = $1", guild_id
             )
             return None if row is None else _settings(row)
 
@@ -119,7 +116,7 @@ class PostgresFeedStore:
 
         async def read(conn: Connection) -> list[FeedSettings]:
             rows = await conn.fetch(
-                f"SELECT {_SETTINGS_COLUMNS} FROM feed_settings WHERE paused_reason IS NULL ORDER BY guild_id"
+                f"SELECT {SETTINGS_COLUMNS} FROM feed_settings WHERE paused_reason IS NULL ORDER BY guild_id"
             )
             return [_settings(row) for row in rows]
 
@@ -302,7 +299,7 @@ class PostgresFeedStore:
 
         async def read(conn: Connection) -> FeedStatus | None:
             row = await conn.fetchrow(
-                f"SELECT {_SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = $1", guild_id
+                f"SELECT {SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = $1", guild_id
             )
             if row is None:
                 return None

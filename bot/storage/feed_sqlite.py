@@ -17,6 +17,7 @@ from bot.storage.feed import (
     DROPPED,
     PENDING,
     POSTED,
+    SETTINGS_COLUMNS,
     FeedCursor,
     FeedMember,
     FeedSettings,
@@ -30,10 +31,6 @@ from bot.storage.sqlite_transaction import immediate_transaction
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-_SETTINGS_COLUMNS = (
-    "guild_id, channel_id, kinds, enabled_at, paused_reason, last_error, last_error_at, last_post_at, locale"
-)
 
 
 def _time(value: float | None) -> datetime | None:
@@ -141,7 +138,7 @@ class SQLiteFeedStore:
         conn = self._connection()
         now = time.time()
         conn.execute(
-            f"INSERT INTO feed_settings ({_SETTINGS_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, ?) "
+            f"INSERT INTO feed_settings ({SETTINGS_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL, NULL, NULL, ?) "
             "ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, kinds = excluded.kinds, "
             "enabled_at = excluded.enabled_at, paused_reason = NULL, last_error = NULL, "
             "last_error_at = NULL, locale = excluded.locale",
@@ -161,14 +158,14 @@ class SQLiteFeedStore:
     def _get_feed_sync(self, guild_id: int) -> FeedSettings | None:
         row = (
             self._connection()
-            .execute(f"SELECT {_SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = ?", (guild_id,))
+            .execute(f"SELECT {SETTINGS_COLUMNS} FROM feed_settings WHERE guild_id = ?", (guild_id,))
             .fetchone()
         )
         return None if row is None else _settings(row)
 
     def _active_feeds_sync(self) -> list[FeedSettings]:
         rows = self._connection().execute(
-            f"SELECT {_SETTINGS_COLUMNS} FROM feed_settings WHERE paused_reason IS NULL ORDER BY guild_id"
+            f"SELECT {SETTINGS_COLUMNS} FROM feed_settings WHERE paused_reason IS NULL ORDER BY guild_id"
         )
         return [_settings(row) for row in rows]
 
